@@ -6,7 +6,12 @@
 // or HTTP.
 package sheet
 
-import "intake/jobs/warning"
+import (
+	"fmt"
+	"strings"
+
+	"intake/jobs/warning"
+)
 
 // Format is a recognised file format.
 type Format string
@@ -20,18 +25,56 @@ const (
 // Limits bound what a file may cost to read. Zero values take the defaults.
 type Limits struct {
 	// MaxRows is the largest number of data rows (default 1,048,575, Excel's
-	// own limit); one more is too_many_rows.
+	// own limit); one more is too_many_rows. Blank rows do not count.
 	MaxRows int
-	// MaxUnzipSize bounds the total decompressed size of an xlsx (default
-	// 4 GiB); beyond it the file is corrupt_file.
+	// MaxUnzipSize bounds the total decompressed size of an xlsx, as declared
+	// by its zip directory and enforced while inflating (default 4 GiB);
+	// beyond it the file is corrupt_file, decided before anything is
+	// inflated.
 	MaxUnzipSize int64
 	// MaxUnzipXMLSize is the size of a worksheet or shared-strings part that
 	// excelize keeps in memory; larger parts are spilled to a temp file
-	// (default 16 MiB).
+	// (default 16 MiB). The parts excelize always keeps in memory (styles,
+	// workbook, small worksheets, media…) may total at most 4×MaxUnzipXMLSize;
+	// beyond that the file is corrupt_file.
 	MaxUnzipXMLSize int64
-	// MaxRecordBytes bounds one CSV record or one xlsx cell (default 1 MiB);
-	// beyond it the file is corrupt_file rather than a memory spike.
+	// MaxRecordBytes bounds one CSV record or one xlsx cell, XML tag or
+	// shared string (default 1 MiB); beyond it the file is corrupt_file rather
+	// than a memory spike. One xlsx row, counting each of its cells as the
+	// largest shared string, may take at most 16×MaxRecordBytes.
 	MaxRecordBytes int
+	// TempDir is where xlsx input that is not already a file, and the
+	// worksheet and shared-strings parts larger than MaxUnzipXMLSize, are
+	// written while a Reader is open (default os.TempDir()). Plan disk for
+	// the upload plus its largest worksheet decompressed.
+	TempDir string
+}
+
+// Default limits (see Limits).
+const (
+	DefaultMaxRows         = 1_048_575
+	DefaultMaxUnzipSize    = 4 << 30
+	DefaultMaxUnzipXMLSize = 16 << 20
+	DefaultMaxRecordBytes  = 1 << 20
+)
+
+// withDefaults returns l with every zero field set to its default.
+func (l Limits) withDefaults() Limits {
+	if l.MaxRows <= 0 {
+		l.MaxRows = DefaultMaxRows
+	}
+	if l.MaxUnzipSize <= 0 {
+		l.MaxUnzipSize = DefaultMaxUnzipSize
+	}
+	if l.MaxUnzipXMLSize <= 0 {
+		l.MaxUnzipXMLSize = DefaultMaxUnzipXMLSize
+	}
+	// excelize refuses an XML limit above the total limit.
+	l.MaxUnzipXMLSize = min(l.MaxUnzipXMLSize, l.MaxUnzipSize)
+	if l.MaxRecordBytes <= 0 {
+		l.MaxRecordBytes = DefaultMaxRecordBytes
+	}
+	return l
 }
 
 // Column is one column of the uploaded file's header row.
@@ -59,4 +102,24 @@ type Row struct {
 	Cells []string
 }
 
-var _ = warning.NoData
+// Blank reports whether every cell of the row is empty after trimming white
+// space, non-breaking spaces included. Next never returns a blank row.
+func (r Row) Blank() bool { return blankCells(r.Cells) }
+
+func blankCells(cells []string) bool {
+	for _, c := range cells {
+		// strings.TrimSpace trims Unicode White_Space, NBSP (U+00A0) included.
+		if strings.TrimSpace(c) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// acceptedFormats ends every format error: the user must learn what to send.
+const acceptedFormats = "xlsx (Excel 2007+) or csv"
+
+// fileError builds the *warning.FileError of a file-level problem.
+func fileError(code warning.Code, cause error, format string, args ...any) *warning.FileError {
+	return &warning.FileError{Code: code, Detail: fmt.Sprintf(format, args...), Err: cause}
+}
