@@ -1,6 +1,7 @@
 package sheet
 
 import (
+	"fmt"
 	"strings"
 
 	"intake/jobs/warning"
@@ -11,6 +12,7 @@ import (
 // matches nothing. A missing or unusable header is a *warning.FileError:
 // no_header, missing_required_columns or duplicate_column.
 func NewHeader(cells []string) (*Header, []warning.Warning, error) {
+	m := newHeaderMatcher()
 	h := &Header{}
 	for i := range h.index {
 		h.index[i] = -1
@@ -18,65 +20,84 @@ func NewHeader(cells []string) (*Header, []warning.Warning, error) {
 	var ws []warning.Warning
 	matched := 0
 	for i, c := range cells {
-		col := Column{Index: i, Letter: ColumnLetter(i), Header: c, Field: MatchHeader(c)}
-		if strings.TrimSpace(c) == "" {
-			col.Field = NoField
+		col := Column{Index: i, Letter: ColumnLetter(i), Header: c, Field: NoField}
+		if strings.TrimSpace(c) != "" {
+			col.Field = m.match(c)
 		}
-		if col.Field != NoField {
-			if h.index[col.Field] >= 0 {
-				return nil, nil, &warning.FileError{Code: warning.DuplicateColumn,
-					Detail: "columns " + h.Columns[h.index[col.Field]].Letter + " and " + col.Letter + " both name the field " + col.Field.Name()}
+		switch {
+		case col.Field != NoField:
+			if j := h.index[col.Field]; j >= 0 {
+				return nil, nil, fileError(warning.DuplicateColumn, nil,
+					"columns %s (%q) and %s (%q) both name the field %s; keep one of them",
+					h.Columns[j].Letter, h.Columns[j].Header, col.Letter, c, col.Field.Name())
 			}
 			h.index[col.Field] = i
 			matched++
-		} else if strings.TrimSpace(c) != "" {
+		case strings.TrimSpace(c) != "":
 			ws = append(ws, warning.Warning{Row: 1, Column: col.Letter, Code: warning.UnknownColumn, Value: c,
 				Params: map[string]string{"header": c}})
 		}
 		h.Columns = append(h.Columns, col)
 	}
 	if matched == 0 {
-		return nil, nil, &warning.FileError{Code: warning.NoHeader,
-			Detail: "row 1 matches none of the template headers; download the template to see them"}
+		return nil, nil, fileError(warning.NoHeader, nil,
+			"row 1 matches none of the template headers (such as %q and %q); download the template to see them",
+			CustomerCode.Header("fr"), CustomerName.Header("fr"))
 	}
-	if h.index[CustomerCode] < 0 || h.index[CustomerName] < 0 {
-		return nil, nil, &warning.FileError{Code: warning.MissingRequiredColumns,
-			Detail: "row 1 must hold the customer code and customer name columns"}
+	var missing []string
+	for _, f := range []Field{CustomerCode, CustomerName} {
+		if h.index[f] < 0 {
+			missing = append(missing, fmt.Sprintf("%s (%q, %q or %q)", f.Name(), f.Header("fr"), f.Header("en"), f.Header("pt")))
+		}
+	}
+	if len(missing) > 0 {
+		return nil, nil, fileError(warning.MissingRequiredColumns, nil,
+			"row 1 lacks the required column %s", strings.Join(missing, " and the column "))
 	}
 	return h, ws, nil
 }
 
-// MatchHeader returns the template field a header names, or NoField.
-// TODO(sheet): synonyms and full folding.
+// MatchHeader returns the template field a header names, or NoField. Headers
+// are compared after FoldHeader, against the French, English and Portuguese
+// headers of SPEC §2, the field names and common synonyms. It builds its
+// lookup table on each call: to match a whole row, use NewHeader.
 func MatchHeader(s string) Field {
-	k := strings.ToLower(strings.TrimSpace(s))
-	for f := Field(0); f < NumFields; f++ {
-		for _, l := range []string{"fr", "en", "pt"} {
-			if strings.ToLower(f.Header(l)) == k {
-				return f
-			}
-		}
+	if strings.TrimSpace(s) == "" {
+		return NoField
 	}
-	return NoField
+	return newHeaderMatcher().match(s)
+}
+
+// Field is the template field of file column i, or NoField.
+func (h *Header) Field(i int) Field {
+	if i < 0 || i >= len(h.Columns) {
+		return NoField
+	}
+	return h.Columns[i].Field
 }
 
 // Has reports whether the file has a column for f.
-func (h *Header) Has(f Field) bool { return h.index[f] >= 0 }
+func (h *Header) Has(f Field) bool { return h.Index(f) >= 0 }
 
 // Index is the file column index of f, or -1 when the file has no such column.
-func (h *Header) Index(f Field) int { return h.index[f] }
+func (h *Header) Index(f Field) int {
+	if f < 0 || f >= NumFields {
+		return -1
+	}
+	return h.index[f]
+}
 
 // Letter is the file column letter of f, or "" when the file has no such column.
 func (h *Header) Letter(f Field) string {
-	if h.index[f] < 0 {
-		return ""
+	if i := h.Index(f); i >= 0 {
+		return ColumnLetter(i)
 	}
-	return ColumnLetter(h.index[f])
+	return ""
 }
 
 // Value is row's raw cell for f, or "" when absent.
 func (h *Header) Value(row Row, f Field) string {
-	i := h.index[f]
+	i := h.Index(f)
 	if i < 0 || i >= len(row.Cells) {
 		return ""
 	}

@@ -120,3 +120,5 @@ func notFound(err error) error {
 	}
 	return err
 }
+
+var _ jobs.Store = (*DB)(nil)

@@ -87,16 +87,7 @@ func (db *DB) ListImports(ctx context.Context, tenantID int64, after *jobs.Impor
 	if err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)
 	}
-	defer rows.Close()
-	var out []*jobs.Import
-	for rows.Next() {
-		imp, err := scanImport(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, imp)
-	}
-	return out, rows.Err()
+	return collectImports(rows)
 }
 
 // Transition moves import id from one of the statuses in from to status to
@@ -153,16 +144,7 @@ func (db *DB) FilesToDelete(ctx context.Context, cutoff time.Time, limit int) ([
 	if err != nil {
 		return nil, fmt.Errorf("list files to delete: %w", err)
 	}
-	defer rows.Close()
-	var out []*jobs.Import
-	for rows.Next() {
-		imp, err := scanImport(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, imp)
-	}
-	return out, rows.Err()
+	return collectImports(rows)
 }
 
 // MarkFileDeleted records that the file of import id is gone.
@@ -195,4 +177,28 @@ func validUUID(s string) bool {
 		}
 	}
 	return true
+}
+
+// Stale lists imports that have been in status since before (for the
+// janitor that re-enqueues tasks lost between the database and Redis).
+func (db *DB) Stale(ctx context.Context, status jobs.Status, before time.Time, limit int) ([]*jobs.Import, error) {
+	rows, err := db.Pool.Query(ctx, `SELECT `+importColumns+` FROM imports
+		WHERE status = $1 AND updated_at < $2 ORDER BY updated_at LIMIT $3`, status, before, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list stale imports: %w", err)
+	}
+	return collectImports(rows)
+}
+
+func collectImports(rows pgx.Rows) ([]*jobs.Import, error) {
+	defer rows.Close()
+	var out []*jobs.Import
+	for rows.Next() {
+		imp, err := scanImport(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, imp)
+	}
+	return out, rows.Err()
 }

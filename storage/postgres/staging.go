@@ -43,7 +43,7 @@ type Staging struct {
 
 // BeginStaging opens the transaction of a validation run of import id and
 // clears anything an earlier run could have left.
-func (db *DB) BeginStaging(ctx context.Context, importID string) (*Staging, error) {
+func (db *DB) BeginStaging(ctx context.Context, importID string) (jobs.Staging, error) {
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin staging: %w", err)
