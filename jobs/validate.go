@@ -26,11 +26,11 @@ type Handlers struct {
 	// TempDir holds the local copy of a file being validated (excelize needs
 	// random access) and excelize's own spill files; "" is os.TempDir().
 	TempDir string
-	// Retention is how long a validated import waits for its confirm, and a
+	// RetainFor is how long a validated import waits for its confirm, and a
 	// finished import's file is kept (default 168h).
-	Retention time.Duration
+	RetainFor time.Duration
 	// Queue re-enqueues tasks lost between Postgres and Redis (janitor).
-	Queue Enqueuer
+	Queue  Enqueuer
 	Logger *slog.Logger
 	// ProgressEvery is the least time between two progress writes (default 500ms).
 	ProgressEvery time.Duration
@@ -132,7 +132,7 @@ func (h *Handlers) validate(ctx context.Context, imp *Import) (Summary, error) {
 			if err := ctx.Err(); err != nil {
 				return Summary{}, err
 			}
-			if err := h.Store.SetProgress(ctx, imp.ID, Progress{RowsRead: n, Percent: percent(r, n, h.Limits)}); err != nil {
+			if err := h.Store.SetProgress(ctx, imp.ID, Progress{RowsRead: n, Percent: percent(r)}); err != nil {
 				return Summary{}, fmt.Errorf("progress: %w", err)
 			}
 		}
@@ -176,14 +176,12 @@ func (h *Handlers) download(ctx context.Context, imp *Import) (string, error) {
 	return f.Name(), nil
 }
 
-// percent estimates validation progress: from the share of input read when
-// the reader knows it, else from rows against the row limit; never 100
-// before the end.
-func percent(r *sheet.Reader, rows int64, lim sheet.Limits) int {
-	frac := r.Fraction()
-	if frac <= 0 {
+// percent estimates validation progress from the share of the input the
+// reader has consumed, when it can tell; never 100 before the end.
+func percent(r *sheet.Reader) int {
+	f, ok := any(r).(interface{ Fraction() float64 })
+	if !ok {
 		return 0
 	}
-	p := int(frac * 100)
-	return min(p, 99)
+	return min(int(f.Fraction()*100), 99)
 }

@@ -2,10 +2,12 @@ package s3_test
 
 import (
 	"cmp"
+	"context"
 	"crypto/rand"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -36,7 +38,12 @@ func TestBlobStoreExternal(t *testing.T) {
 		SecretKey: os.Getenv("TEST_S3_SECRET_KEY"),
 		Bucket:    cmp.Or(os.Getenv("TEST_S3_BUCKET"), "intake-test"),
 	}
-	runContract(t, newStore(t, cfg))
+	store := newStore(t, cfg)
+	runContract(t, store)
+
+	t.Run("200 MiB of unknown size keeps the heap bounded", func(t *testing.T) {
+		checkHeapBounded(t, store)
+	})
 
 	t.Run("concurrent New creates the bucket", func(t *testing.T) {
 		fresh := cfg
@@ -54,14 +61,17 @@ func TestBlobStoreExternal(t *testing.T) {
 }
 
 // removeBucket drops a bucket the test created, so runs leave nothing behind.
+// It runs in t.Cleanup, after t.Context is cancelled.
 func removeBucket(t *testing.T, cfg s3.Config) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	host := strings.TrimPrefix(strings.TrimPrefix(cfg.Endpoint, "http://"), "https://")
 	client, err := minio.New(host, &minio.Options{
 		Creds:  credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure: cfg.Secure || strings.HasPrefix(cfg.Endpoint, "https://"),
 	})
 	if err == nil {
-		err = client.RemoveBucket(t.Context(), cfg.Bucket)
+		err = client.RemoveBucket(ctx, cfg.Bucket)
 	}
 	if err != nil && minio.ToErrorResponse(err).Code != "NoSuchBucket" {
 		t.Errorf("remove bucket %s: %v", cfg.Bucket, err)

@@ -1,0 +1,454 @@
+package rules
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"sort"
+	"strconv"
+
+	"intake/jobs/sheet"
+	"intake/jobs/warning"
+)
+
+// Options configure a Validator. Zero values take the defaults.
+type Options struct {
+	// BatchSize is how many records are buffered before the stored customers
+	// among them are looked up with one Existing.Customers call (default 1000).
+	BatchSize int
+	// Header gives the file's column letters for the warnings the Validator
+	// adds; nil uses the template letters A–O.
+	Header *sheet.Header
+}
+
+// Recaller may be implemented by a Sink that can give back records it has
+// received, by row number. The Validator keeps fingerprints, not values, of
+// earlier rows: the old side of customer_value_conflict and *_repeated
+// changes is read from the earlier row, found in the current or previous
+// batch, else asked of the Sink once per batch when it is a Recaller. When
+// neither has it, Old is left empty; Params["first_row"] still names the row.
+type Recaller interface {
+	Recall(ctx context.Context, rows []int) (map[int]Record, error)
+}
+
+// Validator applies the rules that need more than one row: values that
+// conflict or repeat across rows of a customer, defaults, stored data, the
+// name a customer gets from any of its rows, and the summary. Records are fed
+// in file order with Add; Finish ends the file. A Validator serves one
+// validation run from one goroutine.
+type Validator struct {
+	existing Existing
+	sink     Sink
+	recall   Recaller
+	batch    int
+	header   *sheet.Header
+	hash     hasher
+	custs    map[string]*customer
+	buf      []item // the current batch
+	prev     []item // the previous batch, kept for old values
+	index    map[*StoredCustomer]*storedIndex
+	sum      Summary
+	finished bool
+}
+
+// item is one buffered record.
+type item struct {
+	rec   Record
+	ws    []warning.Warning
+	red   bool
+	class uint32
+}
+
+// hole is the old side of a change still to be read from an earlier row.
+type hole struct {
+	item, w, c int
+	row        int32
+	field      sheet.Field
+}
+
+// NewValidator returns a Validator that looks stored customers up in
+// existing (nil: an empty database) and hands its output to sink.
+func NewValidator(existing Existing, sink Sink, opts Options) *Validator {
+	if opts.BatchSize <= 0 {
+		opts.BatchSize = 1000
+	}
+	v := &Validator{existing: existing, sink: sink, batch: opts.BatchSize, header: opts.Header,
+		hash: hasher{seed: maphash.MakeSeed()}, custs: make(map[string]*customer)}
+	v.recall, _ = sink.(Recaller)
+	return v
+}
+
+// Add takes the next record in file order with the warnings the Normalizer
+// gave it, or a staged record fed again (to recompute the summary once rows
+// are skipped) with its per-row warnings only. A red record is counted but
+// feeds no cross-row state. A record without a key that is not red is a blank
+// row and is ignored. Add keeps ws until the record is handed to the sink.
+func (v *Validator) Add(ctx context.Context, rec Record, ws []warning.Warning) error {
+	if v.finished {
+		return errors.New("rules: Add after Finish")
+	}
+	if rec.Key == "" && rec.Code != "" {
+		rec.Key = Fold(rec.Code)
+	}
+	red := rec.Red || hasRed(ws)
+	if rec.Key == "" && !red {
+		return nil
+	}
+	v.buf = append(v.buf, item{rec: rec, ws: ws, red: red})
+	if len(v.buf) >= v.batch {
+		return v.flush(ctx)
+	}
+	return nil
+}
+
+// flush decides the buffered records: one look-up of the stored customers
+// among them, the cross-row rules in file order, then the sink.
+func (v *Validator) flush(ctx context.Context) error {
+	if len(v.buf) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	stored, err := v.lookup(ctx)
+	if err != nil {
+		return err
+	}
+	var holes []hole
+	for i := range v.buf {
+		it := &v.buf[i]
+		if it.rec.Key == "" {
+			it.class = classify(it.ws)
+			continue
+		}
+		holes = v.process(i, stored[it.rec.Key], holes)
+	}
+	if err := v.fillHoles(ctx, holes); err != nil {
+		return err
+	}
+	for i := range v.buf {
+		it := &v.buf[i]
+		v.sum.RowsTotal++
+		switch it.class {
+		case classOK:
+			v.sum.RowsOK++
+		case classWarning:
+			v.sum.RowsWarning++
+		default:
+			v.sum.RowsError++
+		}
+		it.rec.Red = it.red
+		if err := v.sink.Record(ctx, it.rec, it.ws); err != nil {
+			return fmt.Errorf("emit row %d: %w", it.rec.Row, err)
+		}
+	}
+	clear(v.prev)
+	v.prev, v.buf = v.buf, v.prev[:0]
+	v.index = nil // stored customers live for one batch
+	return nil
+}
+
+// lookup asks for the stored customers among the batch's keys, except those
+// an earlier batch found absent.
+func (v *Validator) lookup(ctx context.Context) (map[string]*StoredCustomer, error) {
+	if v.existing == nil {
+		return nil, nil
+	}
+	seen := make(map[string]bool, len(v.buf))
+	keys := make([]string, 0, len(v.buf))
+	for i := range v.buf {
+		k := v.buf[i].rec.Key
+		if k == "" || seen[k] {
+			continue
+		}
+		seen[k] = true
+		if c := v.custs[k]; c != nil && c.flags&custExists == 0 {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	m, err := v.existing.Customers(ctx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("look up stored customers: %w", err)
+	}
+	return m, nil
+}
+
+// process applies the cross-row and stored-data rules to buffered record i.
+func (v *Validator) process(i int, sc *StoredCustomer, holes []hole) []hole {
+	it := &v.buf[i]
+	rec := &it.rec
+	c := v.custs[rec.Key]
+	if c == nil {
+		c = &customer{}
+		if sc != nil {
+			c.flags |= custExists
+		}
+		v.custs[rec.Key] = c
+	}
+	if it.red {
+		it.class = classError
+		if rec.Name == "" && c.name == 0 && c.flags&custExists == 0 {
+			m := c.extra()
+			m.pending = append(m.pending, rowClass(rec.Row, classError))
+		}
+		return holes
+	}
+	var ss *storedState
+	if sc != nil && c.flags&custExists != 0 {
+		ss = v.storedState(c, sc)
+	} else {
+		sc = nil
+	}
+	first := c.flags&custFed == 0
+	c.flags |= custFed
+
+	holes = v.customerValue(i, c, sheet.CustomerName, &c.name, &c.nameRow, holes)
+	holes = v.customerValue(i, c, sheet.VATNumber, &c.vat, &c.vatRow, holes)
+	if ss != nil {
+		ss.track(sc, rec)
+	}
+	if rec.Address != nil && rec.Address.Code != "" {
+		holes = v.address(i, c, ss, sc, holes)
+	}
+	if rec.Contact != nil && rec.Contact.Name != "" {
+		holes = v.contact(i, c, ss, sc, holes)
+	}
+
+	it.class = classify(it.ws)
+	if first {
+		c.first = rowClass(rec.Row, it.class)
+	}
+	if c.name != 0 {
+		if c.more != nil {
+			c.more.pending = nil
+		}
+	} else if c.flags&custExists == 0 {
+		m := c.extra()
+		m.pending = append(m.pending, rowClass(rec.Row, it.class))
+	}
+	return holes
+}
+
+// customerValue applies customer_value_conflict to the name or VAT of record
+// i: a non-blank value that differs from the one an earlier row gave wins,
+// with a warning.
+func (v *Validator) customerValue(i int, c *customer, f sheet.Field, sum *uint64, row *int32, holes []hole) []hole {
+	it := &v.buf[i]
+	val := fieldValue(&it.rec, f)
+	if val == "" {
+		return holes
+	}
+	h := v.hash.sum(val)
+	if *sum == h {
+		return holes
+	}
+	if *sum != 0 {
+		holes = append(holes, hole{item: i, w: len(it.ws), c: 0, row: *row, field: f})
+		it.ws = append(it.ws, warning.Warning{Row: it.rec.Row, Column: v.letter(f), Field: f.Name(),
+			Code: warning.CustomerValueConflict, Value: val, Params: firstRow(*row),
+			Changes: []warning.Change{{Field: f.Name(), New: val}}})
+	}
+	*sum, *row = h, int32(it.rec.Row)
+	return holes
+}
+
+// address applies address_repeated, address_exists and
+// multiple_default_addresses to record i, and merges its details.
+func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCustomer, holes []hole) []hole {
+	it := &v.buf[i]
+	a, row := it.rec.Address, it.rec.Row
+	key := v.hash.sum(Fold(a.Code))
+	vals := addressValues(a)
+	var sums [6]uint64
+	for j := range vals {
+		sums[j] = v.hash.sum(vals[j])
+	}
+	e := c.addr(key)
+	if e != nil {
+		var changes []warning.Change
+		w := len(it.ws)
+		for j, f := range addressDetails() {
+			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
+				holes = append(holes, hole{item: i, w: w, c: len(changes), row: e.valRow[j], field: f})
+				changes = append(changes, warning.Change{Field: f.Name(), New: vals[j]})
+			}
+		}
+		if len(changes) > 0 {
+			it.ws = append(it.ws, v.rowWarning(it, sheet.AddressCode, warning.AddressRepeated, a.Code, firstRow(e.row), changes))
+		}
+	} else {
+		e = c.addAddr(key, row)
+		if ss != nil && !ss.hasAddrs && ss.addrDef.firstKey == 0 {
+			ss.addrDef.firstKey, ss.addrDef.first = key, a.Code
+		}
+	}
+	for j := range sums {
+		if sums[j] != 0 && sums[j] != e.val[j] {
+			e.val[j], e.valRow[j] = sums[j], int32(row)
+		}
+	}
+
+	spelling := a.Code
+	if sa := v.storedAddress(sc, a.Code); sa != nil {
+		spelling = sa.Code
+		e.flags |= entryStored
+		old := addressValues(sa)
+		var changes []warning.Change
+		e.flags &^= entryUpdated
+		for j, f := range addressDetails() {
+			if vals[j] != "" && vals[j] != old[j] {
+				changes = append(changes, warning.Change{Field: f.Name(), Old: old[j], New: vals[j]})
+			}
+			if e.val[j] != 0 && e.val[j] != v.hash.sum(old[j]) {
+				e.flags |= entryUpdated
+			}
+		}
+		if len(changes) > 0 {
+			it.ws = append(it.ws, v.rowWarning(it, sheet.AddressCode, warning.AddressExists, a.Code, nil, changes))
+		}
+	}
+	if a.IsDefault {
+		if c.addrDefRow != 0 {
+			it.ws = append(it.ws, v.rowWarning(it, sheet.AddressIsDefault, warning.MultipleDefaultAddresses, "",
+				firstRow(c.addrDefRow), nil))
+		} else {
+			c.addrDefRow = int32(row)
+		}
+		if ss != nil {
+			ss.addrDef.markedKey, ss.addrDef.marked = key, spelling
+		}
+	}
+	return holes
+}
+
+// contact is address for the contact part of record i.
+func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCustomer, holes []hole) []hole {
+	it := &v.buf[i]
+	k, row := it.rec.Contact, it.rec.Row
+	key := v.hash.sum(Fold(k.Name))
+	vals := contactValues(k)
+	var sums [2]uint64
+	for j := range vals {
+		sums[j] = v.hash.sum(vals[j])
+	}
+	e := c.contact(key)
+	if e != nil {
+		var changes []warning.Change
+		w := len(it.ws)
+		for j, f := range contactDetails() {
+			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
+				holes = append(holes, hole{item: i, w: w, c: len(changes), row: e.valRow[j], field: f})
+				changes = append(changes, warning.Change{Field: f.Name(), New: vals[j]})
+			}
+		}
+		if len(changes) > 0 {
+			it.ws = append(it.ws, v.rowWarning(it, sheet.ContactName, warning.ContactRepeated, k.Name, firstRow(e.row), changes))
+		}
+	} else {
+		e = c.addContact(key, row)
+		if ss != nil && !ss.hasContact && ss.contactDef.firstKey == 0 {
+			ss.contactDef.firstKey, ss.contactDef.first = key, k.Name
+		}
+	}
+	for j := range sums {
+		if sums[j] != 0 && sums[j] != e.val[j] {
+			e.val[j], e.valRow[j] = sums[j], int32(row)
+		}
+	}
+
+	spelling := k.Name
+	if sk := v.storedContact(sc, k.Name); sk != nil {
+		spelling = sk.Name
+		e.flags |= entryStored
+		old := contactValues(sk)
+		var changes []warning.Change
+		e.flags &^= entryUpdated
+		for j, f := range contactDetails() {
+			if vals[j] != "" && vals[j] != old[j] {
+				changes = append(changes, warning.Change{Field: f.Name(), Old: old[j], New: vals[j]})
+			}
+			if e.val[j] != 0 && e.val[j] != v.hash.sum(old[j]) {
+				e.flags |= entryUpdated
+			}
+		}
+		if len(changes) > 0 {
+			it.ws = append(it.ws, v.rowWarning(it, sheet.ContactName, warning.ContactExists, k.Name, nil, changes))
+		}
+	}
+	if k.IsDefault {
+		if c.contactDefRow != 0 {
+			it.ws = append(it.ws, v.rowWarning(it, sheet.ContactIsDefault, warning.MultipleDefaultContacts, "",
+				firstRow(c.contactDefRow), nil))
+		} else {
+			c.contactDefRow = int32(row)
+		}
+		if ss != nil {
+			ss.contactDef.markedKey, ss.contactDef.marked = key, spelling
+		}
+	}
+	return holes
+}
+
+// rowWarning builds a warning of the Validator on the row of it.
+func (v *Validator) rowWarning(it *item, f sheet.Field, code warning.Code, value string, params map[string]string,
+	changes []warning.Change) warning.Warning {
+	return warning.Warning{Row: it.rec.Row, Column: v.letter(f), Field: f.Name(), Code: code, Value: value,
+		Params: params, Changes: changes}
+}
+
+// letter is the column letter of f in the file, or in the template.
+func (v *Validator) letter(f sheet.Field) string {
+	if v.header != nil {
+		return v.header.Letter(f)
+	}
+	return f.TemplateLetter()
+}
+
+func firstRow(row int32) map[string]string {
+	return map[string]string{"first_row": strconv.Itoa(int(row))}
+}
+
+// fillHoles reads the old side of in-file changes from the earlier rows: the
+// current and previous batches first, then the sink if it is a Recaller.
+func (v *Validator) fillHoles(ctx context.Context, holes []hole) error {
+	var missing []int
+	for _, h := range holes {
+		if rec := v.buffered(int(h.row)); rec != nil {
+			v.buf[h.item].ws[h.w].Changes[h.c].Old = fieldValue(rec, h.field)
+		} else {
+			missing = append(missing, int(h.row))
+		}
+	}
+	if len(missing) == 0 || v.recall == nil {
+		return nil
+	}
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	recs, err := v.recall.Recall(ctx, missing)
+	if err != nil {
+		return fmt.Errorf("recall earlier rows: %w", err)
+	}
+	for _, h := range holes {
+		if rec, ok := recs[int(h.row)]; ok {
+			v.buf[h.item].ws[h.w].Changes[h.c].Old = fieldValue(&rec, h.field)
+		}
+	}
+	return nil
+}
+
+// buffered returns the record of row from the current or previous batch.
+func (v *Validator) buffered(row int) *Record {
+	for _, b := range [2][]item{v.buf, v.prev} {
+		j := sort.Search(len(b), func(j int) bool { return b[j].rec.Row >= row })
+		if j < len(b) && b[j].rec.Row == row {
+			return &b[j].rec
+		}
+	}
+	return nil
+}
