@@ -99,11 +99,20 @@ func synonyms() *[NumFields][]string {
 // white space never matter. The ordinal indicators º and ª count as
 // punctuation: "Nº" and "N°" fold alike.
 func FoldHeader(s string) string {
+	// Before NFKD, which turns them into o and a.
+	if strings.ContainsAny(s, "ºª") {
+		s = strings.Map(func(r rune) rune {
+			if r == 'º' || r == 'ª' {
+				return -1
+			}
+			return r
+		}, s)
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range norm.NFKD.String(s) {
 		switch {
-		case r == 'º' || r == 'ª' || unicode.Is(unicode.Mn, r):
+		case unicode.Is(unicode.Mn, r):
 		case unicode.IsLetter(r) || unicode.IsDigit(r):
 			b.WriteRune(unicode.ToLower(r))
 		}
