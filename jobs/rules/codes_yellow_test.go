@@ -158,7 +158,7 @@ func yellowCases() []codeCase {
 		{name: "multiple default addresses", rows: []cells{
 			{"A": "C1", "B": "x", "D": "A1", "K": "Oui"}, {"A": "C1", "D": "A2", "K": "Non"}, {"A": "c1", "D": "A2", "K": "yes"},
 			{"A": "C1", "D": "A3", "K": "1"}, {"A": "C2", "B": "y", "D": "A1", "K": "Oui"}},
-			want: map[int][]warning.Code{4: {MDA}, 5: {MDA}},
+			want:  map[int][]warning.Code{4: {MDA}, 5: {MDA}},
 			check: func(t *testing.T, r result) { wantParam(t, r.warning(t, 5, MDA), "first_row", "2") }},
 		{name: "multiple default contacts", rows: []cells{
 			{"A": "C1", "B": "x", "L": "a", "O": "Oui"}, {"A": "C1", "L": "b"}, {"A": "C1", "L": "c", "O": "true"}},

@@ -67,7 +67,9 @@ func (s plainSink) Record(ctx context.Context, rec Record, ws []warning.Warning)
 	return s.memSink.Record(ctx, rec, ws)
 }
 
-func (s plainSink) Late(ctx context.Context, ws []warning.Warning) error { return s.memSink.Late(ctx, ws) }
+func (s plainSink) Late(ctx context.Context, ws []warning.Warning) error {
+	return s.memSink.Late(ctx, ws)
+}
 
 // result is what a run of rows produced.
 type result struct {

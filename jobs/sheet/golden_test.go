@@ -70,13 +70,15 @@ func xlsxFixtures(t *testing.T) map[string][]byte {
 			// rows 3–4 absent
 			5: {"C002", "ESCAPE_ME", "", "", "", "", "", "", "", "", "", "", "", "", ""},
 			6: {"\u00a0", " ", ""}, // blank: NBSP and spaces only
-			8: {"C003", "literal _x0042_ kept", nil, nil, nil, nil, nil, 12.5, nil, "pt"},
+			8: {"C003", "LITERAL_ME", nil, nil, nil, nil, nil, 12.5, nil, "pt"},
 		})
 		f.SetCellStyle("Sheet1", "H2", "H2", zip5)
 		f.SetCellStyle("Sheet1", "H8", "H8", money)
 	})
 	// A _xHHHH_ escape as Excel writes it for a character XML cannot hold.
 	fr = replaceInZip(t, fr, "xl/sharedStrings.xml", "ESCAPE_ME", "Tab_x0009_and_x0041_")
+	// A literal "_x0042_", which Excel writes with its underscore escaped.
+	fr = replaceInZip(t, fr, "xl/sharedStrings.xml", "LITERAL_ME", "literal _x005F_x0042_ kept")
 
 	stream := xlsxBytesStream(t)
 	return map[string][]byte{"customers_fr.xlsx": fr, "stream_en_formulas.xlsx": stream}
