@@ -62,6 +62,11 @@ func yellowCases() []codeCase {
 					t.Errorf("summary %+v", r.summary)
 				}
 			}},
+		{name: "customer exists: only the case of the name changes", existing: acme(), rows: []cells{{"A": "C1", "B": "ACME"}},
+			want: map[int][]warning.Code{2: {CE}},
+			check: func(t *testing.T, r result) {
+				wantChanges(t, r.warning(t, 2, CE), warning.Change{Field: "customer_name", Old: "Acme", New: "ACME"})
+			}},
 		{name: "customer exists: name changed then changed back", existing: acme(), rows: []cells{
 			{"A": "C1", "B": "Acme SA"}, {"A": "C1", "B": "Acme"}},
 			want: map[int][]warning.Code{3: {CVC}}},

@@ -57,11 +57,11 @@ func (v *Validator) Finish(ctx context.Context) (Summary, error) {
 			l := exists[0]
 			exists = exists[1:]
 			ws = append(ws, warning.Warning{Row: int(l.rc >> 2), Column: v.letter(sheet.CustomerCode),
-				Field: sheet.CustomerCode.Name(), Code: warning.CustomerExists, Value: l.c.storedData().code,
+				Field: v.cat.name[sheet.CustomerCode], Code: warning.CustomerExists, Value: l.c.storedData().code,
 				Changes: l.changes})
 		} else {
 			ws = append(ws, warning.Warning{Row: int(missing[0] >> 2), Column: v.letter(sheet.CustomerName),
-				Field: sheet.CustomerName.Name(), Code: warning.NameMissing})
+				Field: v.cat.name[sheet.CustomerName], Code: warning.NameMissing})
 			missing = missing[1:]
 		}
 		if len(ws) == v.batch || len(exists)+len(missing) == 0 {

@@ -61,15 +61,13 @@ func (s *memSink) Recall(_ context.Context, rows []int) (map[int]Record, error) 
 }
 
 // plainSink is a Sink that is not a Recaller.
-type plainSink struct{ *memSink }
+type plainSink struct{ m *memSink }
 
 func (s plainSink) Record(ctx context.Context, rec Record, ws []warning.Warning) error {
-	return s.memSink.Record(ctx, rec, ws)
+	return s.m.Record(ctx, rec, ws)
 }
 
-func (s plainSink) Late(ctx context.Context, ws []warning.Warning) error {
-	return s.memSink.Late(ctx, ws)
-}
+func (s plainSink) Late(ctx context.Context, ws []warning.Warning) error { return s.m.Late(ctx, ws) }
 
 // result is what a run of rows produced.
 type result struct {

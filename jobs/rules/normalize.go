@@ -17,6 +17,7 @@ import (
 // safe to call for every row of a file from one goroutine at a time.
 type Normalizer struct {
 	h         *sheet.Header
+	cat       *catalog
 	countries countryTable
 	flags     map[string]bool
 	vat       vatTable
@@ -24,7 +25,7 @@ type Normalizer struct {
 
 // NewNormalizer returns a Normalizer reading the columns of h.
 func NewNormalizer(h *sheet.Header) *Normalizer {
-	return &Normalizer{h: h, countries: newCountryTable(), flags: flagWords(), vat: newVATTable()}
+	return &Normalizer{h: h, cat: newCatalog(h), countries: newCountryTable(), flags: flagWords(), vat: newVATTable()}
 }
 
 // addressDetails are the address fields other than the code and the flag
@@ -51,7 +52,7 @@ func (n *Normalizer) Row(row sheet.Row) (Record, []warning.Warning) {
 	var val [sheet.NumFields]string
 	var ws []warning.Warning
 	warn := func(f sheet.Field, code warning.Code, params map[string]string) {
-		ws = append(ws, warning.Warning{Row: row.Num, Column: n.h.Letter(f), Field: f.Name(), Code: code,
+		ws = append(ws, warning.Warning{Row: row.Num, Column: n.cat.letter[f], Field: n.cat.name[f], Code: code,
 			Value: n.h.Value(row, f), Params: params})
 	}
 
@@ -64,8 +65,8 @@ func (n *Normalizer) Row(row sheet.Row) (Record, []warning.Warning) {
 			warn(f, warning.InvalidCharacters, nil)
 		}
 		val[f] = trimValue(raw)
-		if max := f.MaxLen(); max > 0 && utf8.RuneCountInString(val[f]) > max {
-			warn(f, warning.TooLong, map[string]string{"field": f.Name(), "max": strconv.Itoa(max)})
+		if max := n.cat.maxLen[f]; max > 0 && utf8.RuneCountInString(val[f]) > max {
+			warn(f, warning.TooLong, map[string]string{"field": n.cat.name[f], "max": strconv.Itoa(max)})
 		}
 	}
 	if val[sheet.CustomerCode] == "" {
@@ -124,7 +125,7 @@ func (n *Normalizer) Row(row sheet.Row) (Record, []warning.Warning) {
 		rec.Contact = &Contact{Name: val[sheet.ContactName], Phone: val[sheet.ContactPhone], Email: val[sheet.ContactEmail],
 			IsDefault: contactDefault}
 	}
-	rec.Red = hasRed(ws)
+	rec.Red = n.cat.red(ws)
 	return rec, ws
 }
 
@@ -144,16 +145,6 @@ func (n *Normalizer) flag(v string, unknown func()) bool {
 func (n *Normalizer) pads(country string) bool {
 	for _, c := range paddedCountries() {
 		if c == country {
-			return true
-		}
-	}
-	return false
-}
-
-// hasRed reports whether ws holds a red code.
-func hasRed(ws []warning.Warning) bool {
-	for i := range ws {
-		if ws[i].Code.Severity() == warning.SeverityError {
 			return true
 		}
 	}
@@ -182,6 +173,13 @@ func isTrimmed(r rune) bool {
 // it (NBSP and the like) into ordinary spaces, so that "12\u00a0rue" and
 // "12 rue" are the same value. Tabs and line breaks inside are kept.
 func trimValue(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
+	}
+	if ascii {
+		return strings.TrimSpace(s)
+	}
 	s = strings.TrimFunc(s, isTrimmed)
 	for _, r := range s {
 		if r != ' ' && unicode.Is(unicode.Zs, r) {

@@ -1,9 +1,3 @@
-// Package rules turns header-mapped rows into normalized records and the red
-// and yellow warnings of SPEC §4. It is pure and streaming: rows go in one at
-// a time, the cross-row state kept per customer is compact (see State size in
-// the README), and the checks that need stored data go through the Existing
-// interface in batches, so that an implementation answers a whole batch with
-// one set-based query.
 package rules
 
 import (

@@ -4,7 +4,6 @@ import (
 	"hash/maphash"
 
 	"intake/jobs/sheet"
-	"intake/jobs/warning"
 )
 
 // hasher turns values into the 64-bit fingerprints the cross-row state keeps
@@ -28,20 +27,6 @@ const (
 	classWarning
 	classError
 )
-
-// classify returns the class of a row from all its warnings.
-func classify(ws []warning.Warning) uint32 {
-	class := classOK
-	for i := range ws {
-		switch ws[i].Code.Severity() {
-		case warning.SeverityError:
-			return classError
-		case warning.SeverityWarning:
-			class = classWarning
-		}
-	}
-	return class
-}
 
 // rowClass packs a row number with its class; rows fit in 30 bits.
 func rowClass(row int, class uint32) uint32 { return uint32(row)<<2 | class }

@@ -43,7 +43,7 @@ type Validator struct {
 	sink     Sink
 	recall   Recaller
 	batch    int
-	header   *sheet.Header
+	cat      *catalog
 	hash     hasher
 	custs    map[string]*customer
 	buf      []item // the current batch
@@ -74,7 +74,7 @@ func NewValidator(existing Existing, sink Sink, opts Options) *Validator {
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
 	}
-	v := &Validator{existing: existing, sink: sink, batch: opts.BatchSize, header: opts.Header,
+	v := &Validator{existing: existing, sink: sink, batch: opts.BatchSize, cat: newCatalog(opts.Header),
 		hash: hasher{seed: maphash.MakeSeed()}, custs: make(map[string]*customer)}
 	v.recall, _ = sink.(Recaller)
 	return v
@@ -92,11 +92,13 @@ func (v *Validator) Add(ctx context.Context, rec Record, ws []warning.Warning) e
 	if rec.Key == "" && rec.Code != "" {
 		rec.Key = Fold(rec.Code)
 	}
-	red := rec.Red || hasRed(ws)
+	red := rec.Red || v.cat.red(ws)
 	if rec.Key == "" && !red {
 		return nil
 	}
-	v.buf = append(v.buf, item{rec: rec, ws: ws, red: red})
+	// Clipped, so that the warnings appended here never write into an array
+	// the caller shares between rows.
+	v.buf = append(v.buf, item{rec: rec, ws: slices.Clip(ws), red: red})
 	if len(v.buf) >= v.batch {
 		return v.flush(ctx)
 	}
@@ -120,7 +122,7 @@ func (v *Validator) flush(ctx context.Context) error {
 	for i := range v.buf {
 		it := &v.buf[i]
 		if it.rec.Key == "" {
-			it.class = classify(it.ws)
+			it.class = v.cat.class(it.ws)
 			continue
 		}
 		holes = v.process(i, stored[it.rec.Key], holes)
@@ -220,13 +222,16 @@ func (v *Validator) process(i int, sc *StoredCustomer, holes []hole) []hole {
 		holes = v.contact(i, c, ss, sc, holes)
 	}
 
-	it.class = classify(it.ws)
+	it.class = v.cat.class(it.ws)
 	if first {
 		c.first = rowClass(rec.Row, it.class)
 	}
 	if c.name != 0 {
-		if c.more != nil {
-			c.more.pending = nil
+		if m := c.more; m != nil {
+			m.pending = nil
+			if m.stored == nil && m.addrIdx == nil && m.contactIdx == nil {
+				c.more = nil
+			}
 		}
 	} else if c.flags&custExists == 0 {
 		m := c.extra()
@@ -250,9 +255,9 @@ func (v *Validator) customerValue(i int, c *customer, f sheet.Field, sum *uint64
 	}
 	if *sum != 0 {
 		holes = append(holes, hole{item: i, w: len(it.ws), c: 0, row: *row, field: f})
-		it.ws = append(it.ws, warning.Warning{Row: it.rec.Row, Column: v.letter(f), Field: f.Name(),
+		it.ws = append(it.ws, warning.Warning{Row: it.rec.Row, Column: v.letter(f), Field: v.cat.name[f],
 			Code: warning.CustomerValueConflict, Value: val, Params: firstRow(*row),
-			Changes: []warning.Change{{Field: f.Name(), New: val}}})
+			Changes: []warning.Change{{Field: v.cat.name[f], New: val}}})
 	}
 	*sum, *row = h, int32(it.rec.Row)
 	return holes
@@ -276,7 +281,7 @@ func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCusto
 		for j, f := range addressDetails() {
 			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
 				holes = append(holes, hole{item: i, w: w, c: len(changes), row: e.valRow[j], field: f})
-				changes = append(changes, warning.Change{Field: f.Name(), New: vals[j]})
+				changes = append(changes, warning.Change{Field: v.cat.name[f], New: vals[j]})
 			}
 		}
 		if len(changes) > 0 {
@@ -303,7 +308,7 @@ func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCusto
 		e.flags &^= entryUpdated
 		for j, f := range addressDetails() {
 			if vals[j] != "" && vals[j] != old[j] {
-				changes = append(changes, warning.Change{Field: f.Name(), Old: old[j], New: vals[j]})
+				changes = append(changes, warning.Change{Field: v.cat.name[f], Old: old[j], New: vals[j]})
 			}
 			if e.val[j] != 0 && e.val[j] != v.hash.sum(old[j]) {
 				e.flags |= entryUpdated
@@ -344,7 +349,7 @@ func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCusto
 		for j, f := range contactDetails() {
 			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
 				holes = append(holes, hole{item: i, w: w, c: len(changes), row: e.valRow[j], field: f})
-				changes = append(changes, warning.Change{Field: f.Name(), New: vals[j]})
+				changes = append(changes, warning.Change{Field: v.cat.name[f], New: vals[j]})
 			}
 		}
 		if len(changes) > 0 {
@@ -371,7 +376,7 @@ func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCusto
 		e.flags &^= entryUpdated
 		for j, f := range contactDetails() {
 			if vals[j] != "" && vals[j] != old[j] {
-				changes = append(changes, warning.Change{Field: f.Name(), Old: old[j], New: vals[j]})
+				changes = append(changes, warning.Change{Field: v.cat.name[f], Old: old[j], New: vals[j]})
 			}
 			if e.val[j] != 0 && e.val[j] != v.hash.sum(old[j]) {
 				e.flags |= entryUpdated
@@ -398,17 +403,12 @@ func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCusto
 // rowWarning builds a warning of the Validator on the row of it.
 func (v *Validator) rowWarning(it *item, f sheet.Field, code warning.Code, value string, params map[string]string,
 	changes []warning.Change) warning.Warning {
-	return warning.Warning{Row: it.rec.Row, Column: v.letter(f), Field: f.Name(), Code: code, Value: value,
+	return warning.Warning{Row: it.rec.Row, Column: v.letter(f), Field: v.cat.name[f], Code: code, Value: value,
 		Params: params, Changes: changes}
 }
 
 // letter is the column letter of f in the file, or in the template.
-func (v *Validator) letter(f sheet.Field) string {
-	if v.header != nil {
-		return v.header.Letter(f)
-	}
-	return f.TemplateLetter()
-}
+func (v *Validator) letter(f sheet.Field) string { return v.cat.letter[f] }
 
 func firstRow(row int32) map[string]string {
 	return map[string]string{"first_row": strconv.Itoa(int(row))}

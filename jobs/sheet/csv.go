@@ -33,6 +33,8 @@ const (
 type csvSource struct {
 	cr    *csv.Reader
 	lim   *recordLimiter
+	read  *countingReader // the raw bytes consumed, for progress
+	size  int64
 	enc   Encoding
 	comma rune
 	// num is the row number of the last record; end the line it ended on.
@@ -49,8 +51,10 @@ func openCSV(r io.ReaderAt, size int64, lim Limits) (*csvSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	text := func() io.Reader {
-		var t io.Reader = io.NewSectionReader(r, skip, size-skip)
+	var read *countingReader
+	text := func() *recordLimiter {
+		read = &countingReader{r: io.NewSectionReader(r, skip, size-skip)}
+		var t io.Reader = read
 		switch enc {
 		case EncodingUTF16LE:
 			t = transform.NewReader(t, unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM).NewDecoder())
@@ -65,11 +69,13 @@ func openCSV(r io.ReaderAt, size int64, lim Limits) (*csvSource, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := text().(*recordLimiter)
+	l := text()
 	cr := csv.NewReader(l)
 	cr.Comma = comma
 	cr.FieldsPerRecord = -1
-	return &csvSource{cr: cr, lim: l, enc: enc, comma: comma}, nil
+	// LazyQuotes stays off: a stray quote is corrupt_file naming its line,
+	// rather than a field silently merged with the next ones.
+	return &csvSource{cr: cr, lim: l, read: read, size: size - skip, enc: enc, comma: comma}, nil
 }
 
 // csvEncoding decides the encoding from the byte order mark, else from the
@@ -217,6 +223,26 @@ func (s *csvSource) next() (int, []string, error) {
 }
 
 func (s *csvSource) close() error { return nil }
+
+// progress is approximate: encoding/csv and the decoders read ahead.
+func (s *csvSource) progress() float64 {
+	if s.size <= 0 {
+		return 0
+	}
+	return min(1, float64(s.read.n)/float64(s.size))
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
 
 // recordLimiter passes the decoded text through and fails once a record grows
 // past max bytes, before encoding/csv buffers it: a record ends at a line feed

@@ -107,7 +107,9 @@ func cachedFixture(tb testing.TB, name string, write func(path string) error) st
 	if _, err := os.Stat(path); err == nil {
 		return path
 	}
-	tmp := path + fmt.Sprintf(".%d.tmp", os.Getpid())
+	// Keep the extension: excelize's SaveAs decides the format from it.
+	ext := filepath.Ext(name)
+	tmp := fmt.Sprintf("%s.%d.tmp%s", path[:len(path)-len(ext)], os.Getpid(), ext)
 	if err := write(tmp); err != nil {
 		os.Remove(tmp)
 		tb.Fatalf("generate %s: %v", name, err)

@@ -13,6 +13,8 @@ import (
 // spreadsheet row numbers, then io.EOF.
 type source interface {
 	next() (num int, cells []string, err error)
+	// progress is the fraction of the content read so far, 0 to 1.
+	progress() float64
 	close() error
 }
 
@@ -149,6 +151,16 @@ func (r *Reader) Delimiter() rune {
 
 // Rows is the number of data rows Next has returned so far.
 func (r *Reader) Rows() int { return r.rows }
+
+// Progress is the fraction of the file read so far, from 0 to 1, for a
+// progress bar: bytes of a CSV, row elements of the worksheet. It is
+// approximate while reading and 1 once Next has returned io.EOF.
+func (r *Reader) Progress() float64 {
+	if r.err == io.EOF {
+		return 1
+	}
+	return r.src.progress()
+}
 
 // Next returns the next non-blank data row, skipping blank ones (every cell
 // blank after trimming, NBSP included), and io.EOF after the last. A file

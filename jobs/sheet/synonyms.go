@@ -3,6 +3,7 @@ package sheet
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -99,17 +100,26 @@ func synonyms() *[NumFields][]string {
 // white space never matter. The ordinal indicators º and ª count as
 // punctuation: "Nº" and "N°" fold alike.
 func FoldHeader(s string) string {
-	// Before NFKD, which turns them into o and a.
-	if strings.ContainsAny(s, "ºª") {
-		s = strings.Map(func(r rune) rune {
-			if r == 'º' || r == 'ª' {
-				return -1
-			}
-			return r
-		}, s)
-	}
 	var b strings.Builder
 	b.Grow(len(s))
+	if isASCII(s) {
+		for i := 0; i < len(s); i++ {
+			switch c := s[i]; {
+			case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+				b.WriteByte(c)
+			case 'A' <= c && c <= 'Z':
+				b.WriteByte(c + 'a' - 'A')
+			}
+		}
+		return b.String()
+	}
+	// Dropped before NFKD, which turns them into o and a.
+	s = strings.Map(func(r rune) rune {
+		if r == 'º' || r == 'ª' {
+			return -1
+		}
+		return r
+	}, s)
 	for _, r := range norm.NFKD.String(s) {
 		switch {
 		case unicode.Is(unicode.Mn, r):
@@ -118,6 +128,15 @@ func FoldHeader(s string) string {
 		}
 	}
 	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // headerMatcher maps folded headers to fields. Build one per header row, not

@@ -27,6 +27,8 @@ type xlsxSource struct {
 	rows *excelize.Rows
 	opts excelize.Options
 	num  int
+	// seen counts the rows that had cells, of total row elements.
+	seen, total int64
 }
 
 // openXLSX checks the package against lim (see guardXLSX), then opens it with
@@ -55,7 +57,7 @@ func openXLSX(r io.ReaderAt, size int64, zr *zip.Reader, path string, lim Limits
 			return nil, fileError(warning.CorruptFile, err, "the file is a damaged or truncated zip archive; upload %s", acceptedFormats)
 		}
 	}
-	sheetName, err := guardXLSX(zr, lim)
+	sheetName, total, err := guardXLSX(zr, lim)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +85,7 @@ func openXLSX(r io.ReaderAt, size int64, zr *zip.Reader, path string, lim Limits
 		f.Close()
 		return nil, xlsxError("open worksheet", err)
 	}
-	return &xlsxSource{f: f, rows: rows, opts: excelize.Options{RawCellValue: false}}, nil
+	return &xlsxSource{f: f, rows: rows, opts: excelize.Options{RawCellValue: false}, total: total}, nil
 }
 
 // filePath is the name of the file r reads, when r is an *os.File still
@@ -159,7 +161,17 @@ func (s *xlsxSource) next() (num int, cells []string, err error) {
 	if err != nil {
 		return 0, nil, xlsxError(fmt.Sprintf("read row %d", s.num), err)
 	}
+	if len(cells) > 0 {
+		s.seen++
+	}
 	return s.num, cells, nil
+}
+
+func (s *xlsxSource) progress() float64 {
+	if s.total == 0 {
+		return 0
+	}
+	return min(1, float64(s.seen)/float64(s.total))
 }
 
 func (s *xlsxSource) close() error {

@@ -24,8 +24,8 @@ import (
 //     shared strings.
 //
 // It returns the name of the first worksheet (chart and dialog sheets are not
-// worksheets).
-func guardXLSX(zr *zip.Reader, lim Limits) (string, error) {
+// worksheets) and its number of row elements.
+func guardXLSX(zr *zip.Reader, lim Limits) (string, int64, error) {
 	tooBig := func(what string, max int64) error {
 		return fileError(warning.CorruptFile, nil,
 			"the workbook's %s unpack to more than %s, beyond what a customer file needs; it may be a zip bomb; upload %s",
@@ -38,7 +38,7 @@ func guardXLSX(zr *zip.Reader, lim Limits) (string, error) {
 		name, size := zipName(f.Name), f.UncompressedSize64
 		parts[name] = f
 		if size > uint64(lim.MaxUnzipSize) || total+size > uint64(lim.MaxUnzipSize) {
-			return "", tooBig("parts", lim.MaxUnzipSize)
+			return "", 0, tooBig("parts", lim.MaxUnzipSize)
 		}
 		total += size
 		// excelize spills large worksheets and shared strings to temp files
@@ -47,25 +47,25 @@ func guardXLSX(zr *zip.Reader, lim Limits) (string, error) {
 			size > uint64(lim.MaxUnzipXMLSize)
 		if !spilled {
 			if inMemory += size; inMemory > memMax {
-				return "", tooBig("parts held in memory", int64(memMax))
+				return "", 0, tooBig("parts held in memory", int64(memMax))
 			}
 		}
 	}
 	name, part, err := firstWorksheet(parts, int64(memMax))
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	g := &xmlGuard{maxTok: lim.MaxRecordBytes}
 	if ss := parts["xl/sharedstrings.xml"]; ss != nil {
 		if err := g.scan(ss); err != nil {
-			return "", err
+			return "", 0, err
 		}
 	}
 	g.rowMax = 16 * int64(lim.MaxRecordBytes)
 	if err := g.scan(part); err != nil {
-		return "", err
+		return "", 0, err
 	}
-	return name, nil
+	return name, g.row, nil
 }
 
 // firstWorksheet resolves the first sheet of xl/workbook.xml that is a
@@ -176,14 +176,16 @@ type xmlGuard struct {
 	closing bool  // the tag is an end tag
 	prev    byte  // the last byte of the tag that is not white space
 	named   bool  // the tag's name is complete
-	name    [8]byte
+	name    [16]byte
 	nameLen int
 	lead    []byte // bytes after "<!" while telling a comment from CDATA
 	tail    [2]byte
 
 	row, cells       int64
 	rowStart, siFrom int64
+	gapFrom          int64 // where the last row of sheetData ended
 	inRow, inSI      bool
+	inSheetData      bool
 }
 
 // scan streams one part through the guard.
@@ -193,7 +195,7 @@ func (g *xmlGuard) scan(f *zip.File) error {
 		return damaged(err)
 	}
 	defer rc.Close()
-	g.state, g.tok, g.pos, g.inRow, g.inSI, g.row = gText, 0, 0, false, false, 0
+	g.state, g.tok, g.pos, g.inRow, g.inSI, g.inSheetData, g.row = gText, 0, 0, false, false, false, 0
 	if _, err := io.Copy(g, rc); err != nil {
 		if fe, ok := warning.AsFileError(err); ok {
 			return fe
@@ -211,8 +213,12 @@ func (g *xmlGuard) Write(p []byte) (int, error) {
 	for _, b := range p {
 		g.pos++
 		if g.tok++; g.tok > g.maxTok {
+			where := "in its shared strings"
+			if g.rowMax > 0 {
+				where = fmt.Sprintf("near row %d", g.row)
+			}
 			return 0, fileError(warning.CorruptFile, nil,
-				"the workbook holds a cell or XML tag longer than %s (near row %d); upload %s", byteSize(int64(g.maxTok)), g.row, acceptedFormats)
+				"the workbook holds a cell or XML tag longer than %s (%s); upload %s", byteSize(int64(g.maxTok)), where, acceptedFormats)
 		}
 		switch g.state {
 		case gText:
@@ -305,11 +311,18 @@ func (g *xmlGuard) endTag(empty bool) error {
 		return nil
 	}
 	switch name := string(g.name[:g.nameLen]); {
+	case name == "sheetData":
+		g.inSheetData, g.gapFrom = !g.closing && !empty, g.pos
 	case name == "row" && g.closing:
-		g.inRow = false
+		g.inRow, g.gapFrom = false, g.pos
 	case name == "row":
-		g.row++
-		g.inRow, g.rowStart, g.cells = !empty, g.pos, 0
+		// Excel's rows are numbered up to 1,048,576: more row elements can
+		// only be a forged sheet, which would keep excelize busy.
+		if g.row++; g.row > excelMaxRows {
+			return fileError(warning.CorruptFile, nil,
+				"the worksheet has more rows than Excel's %d; upload %s", excelMaxRows, acceptedFormats)
+		}
+		g.inRow, g.rowStart, g.cells, g.gapFrom = !empty, g.pos, 0, g.pos
 	case name == "c" && !g.closing:
 		g.cells++
 	case name == "si" && g.closing:
@@ -317,6 +330,12 @@ func (g *xmlGuard) endTag(empty bool) error {
 		g.maxSI = max(g.maxSI, g.pos-g.siFrom)
 	case name == "si" && !empty:
 		g.inSI, g.siFrom = true, g.pos
+	}
+	// Between rows, sheetData holds nothing but white space: anything else
+	// is skipped token by token by excelize's Rows iterator.
+	if g.inSheetData && !g.inRow && g.pos-g.gapFrom > int64(g.maxTok) {
+		return fileError(warning.CorruptFile, nil,
+			"the worksheet holds more than %s of content between rows %d and %d; upload %s", byteSize(int64(g.maxTok)), g.row, g.row+1, acceptedFormats)
 	}
 	if g.inRow && g.rowMax > 0 && g.cells*g.maxSI+(g.pos-g.rowStart) > g.rowMax {
 		return fileError(warning.CorruptFile, nil,
