@@ -27,7 +27,7 @@ func lastNonBlank(col string) string {
 func applyStatements() []string {
 	stmts := []string{
 		`CREATE TEMP TABLE t_cust ON COMMIT DROP AS
-		SELECT cust_key, (array_agg(code ORDER BY row_num))[1] AS code,
+		SELECT cust_key, min(row_num) AS first_row, (array_agg(code ORDER BY row_num))[1] AS code,
 			coalesce(` + lastNonBlank("name") + `, '') AS name,
 			coalesce(` + lastNonBlank("vat_number") + `, '') AS vat,
 			NULL::bigint AS id, false AS existed, false AS changed
@@ -36,7 +36,7 @@ func applyStatements() []string {
 		WHERE c.tenant_id = @tenant_id AND lower(c.code) = t.cust_key`,
 		`WITH ins AS (
 			INSERT INTO customers (tenant_id, code, name, vat_number)
-			SELECT @tenant_id, code, name, vat FROM t_cust WHERE id IS NULL ORDER BY cust_key
+			SELECT @tenant_id, code, name, vat FROM t_cust WHERE id IS NULL ORDER BY first_row
 			RETURNING id, lower(code) AS k)
 		UPDATE t_cust t SET id = ins.id FROM ins WHERE t.cust_key = ins.k`,
 		`WITH upd AS (
@@ -80,7 +80,7 @@ func childStatements(tag, table, keyCol, identCol, identField string, fields []s
 	}
 	return []string{
 		`CREATE TEMP TABLE ` + tt + ` ON COMMIT DROP AS
-		SELECT cust_key, ` + keyCol + ` AS k, (array_agg(` + identCol + ` ORDER BY row_num))[1] AS ident` + aggs + `,
+		SELECT cust_key, ` + keyCol + ` AS k, min(row_num) AS first_row, (array_agg(` + identCol + ` ORDER BY row_num))[1] AS ident` + aggs + `,
 			max(row_num) FILTER (WHERE ` + defaultCol + `) AS default_row,
 			NULL::bigint AS customer_id, NULL::bigint AS id, false AS existed, false AS changed
 		` + applyRows + ` AND ` + keyCol + ` IS NOT NULL GROUP BY cust_key, ` + keyCol,
@@ -89,7 +89,7 @@ func childStatements(tag, table, keyCol, identCol, identField string, fields []s
 		WHERE x.customer_id = t.customer_id AND lower(x.` + identField + `) = t.k`,
 		`WITH ins AS (
 			INSERT INTO ` + table + ` (customer_id, ` + identField + insCols + `)
-			SELECT customer_id, ident` + insVals + ` FROM ` + tt + ` WHERE id IS NULL ORDER BY customer_id, k
+			SELECT customer_id, ident` + insVals + ` FROM ` + tt + ` WHERE id IS NULL ORDER BY first_row
 			RETURNING id, customer_id, lower(` + identField + `) AS k)
 		UPDATE ` + tt + ` t SET id = ins.id FROM ins WHERE t.customer_id = ins.customer_id AND t.k = ins.k`,
 		`WITH upd AS (
