@@ -107,7 +107,7 @@ func (h *Handlers) validate(ctx context.Context, imp *Import) (Summary, error) {
 		return Summary{}, err
 	}
 	norm := rules.NewNormalizer(r.Header())
-	v := rules.NewValidator(h.Store.Existing(imp.TenantID), st, rules.Options{})
+	v := rules.NewValidator(h.Store.Existing(imp.TenantID), st, rules.Options{Header: r.Header()})
 	every := h.ProgressEvery
 	if every <= 0 {
 		every = 500 * time.Millisecond
@@ -179,9 +179,5 @@ func (h *Handlers) download(ctx context.Context, imp *Import) (string, error) {
 // percent estimates validation progress from the share of the input the
 // reader has consumed, when it can tell; never 100 before the end.
 func percent(r *sheet.Reader) int {
-	f, ok := any(r).(interface{ Fraction() float64 })
-	if !ok {
-		return 0
-	}
-	return min(int(f.Fraction()*100), 99)
+	return min(int(r.Progress()*100), 99)
 }

@@ -84,10 +84,11 @@ func TestDevCommand(t *testing.T) {
 	resp.Body.Close()
 
 	e := &env{t: t, url: url}
-	imp := e.uploadRaw(key, "dev.csv", []byte("Customer code,Customer name,Country\nD1,Dev One,Portugal\n"))
+	imp := e.uploadRaw(key, "dev.csv", []byte("Customer code,Customer name,Address code,Country\nD1,Dev One,MAIN,Portugal\n"))
 	e.wait(key, imp.ID, jobs.StatusValidated)
 	if resp := e.do("POST", "/v1/imports/"+imp.ID+"/confirm", key, nil, "", nil); resp.StatusCode != 202 {
-		t.Fatalf("confirm: %d", resp.StatusCode)
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("confirm: %d %s", resp.StatusCode, b)
 	}
 	done := e.wait(key, imp.ID, jobs.StatusCompleted)
 	if done.Summary.CustomersNew != 1 {

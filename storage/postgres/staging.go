@@ -32,7 +32,8 @@ type Staging struct {
 	tx       pgx.Tx
 	importID string
 	rows     chan []any
-	copyDone chan error
+	copyDone chan struct{} // closed when the rows' COPY has returned
+	copyErr  error
 	cancel   context.CancelFunc
 	spill    *os.File
 	w        *bufio.Writer
@@ -61,13 +62,13 @@ func (db *DB) BeginStaging(ctx context.Context, importID string) (jobs.Staging, 
 		return nil, fmt.Errorf("warnings spill file: %w", err)
 	}
 	cctx, cancel := context.WithCancel(ctx)
-	s := &Staging{tx: tx, importID: importID, rows: make(chan []any, 1024), copyDone: make(chan error, 1),
+	s := &Staging{tx: tx, importID: importID, rows: make(chan []any, 1024), copyDone: make(chan struct{}),
 		cancel: cancel, spill: spill}
 	s.w = bufio.NewWriterSize(spill, 256<<10)
 	s.enc = json.NewEncoder(s.w)
 	go func() {
-		_, err := tx.CopyFrom(cctx, pgx.Identifier{"import_rows"}, importRowColumns, &chanSource{ctx: cctx, ch: s.rows})
-		s.copyDone <- err
+		_, s.copyErr = tx.CopyFrom(cctx, pgx.Identifier{"import_rows"}, importRowColumns, &chanSource{ctx: cctx, ch: s.rows})
+		close(s.copyDone)
 	}()
 	return s, nil
 }
@@ -85,8 +86,8 @@ func (s *Staging) Record(ctx context.Context, rec rules.Record, ws []warning.War
 	}
 	select {
 	case s.rows <- v:
-	case err := <-s.copyDone:
-		s.copyDone <- err
+	case <-s.copyDone:
+		err := s.copyErr
 		if err == nil {
 			err = errors.New("copy ended early")
 		}
@@ -115,8 +116,9 @@ func (s *Staging) Commit(ctx context.Context, summary jobs.Summary) (bool, error
 	defer s.Rollback(context.WithoutCancel(ctx))
 	close(s.rows)
 	s.closed = true
-	if err := <-s.copyDone; err != nil {
-		return false, fmt.Errorf("copy rows: %w", err)
+	<-s.copyDone
+	if s.copyErr != nil {
+		return false, fmt.Errorf("copy rows: %w", s.copyErr)
 	}
 	if err := s.w.Flush(); err != nil {
 		return false, fmt.Errorf("spill warnings: %w", err)
@@ -159,7 +161,6 @@ func (s *Staging) Rollback(ctx context.Context) {
 	}
 	s.cancel()
 	<-s.copyDone
-	s.copyDone <- nil
 	_ = s.tx.Rollback(ctx)
 	if s.spill != nil {
 		s.spill.Close()
