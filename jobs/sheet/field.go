@@ -35,26 +35,24 @@ type fieldInfo struct {
 	pt     string
 }
 
-// fieldTable is indexed by Field. It is a function so that no package state
-// can be mutated.
-func fieldTable() *[NumFields]fieldInfo {
-	return &[NumFields]fieldInfo{
-		CustomerCode:     {"customer_code", 64, "Code client", "Customer code", "Código do cliente"},
-		CustomerName:     {"customer_name", 200, "Nom du client", "Customer name", "Nome do cliente"},
-		VATNumber:        {"vat_number", 32, "Numéro de TVA", "VAT number", "Número de contribuinte"},
-		AddressCode:      {"address_code", 64, "Adresse Code", "Address code", "Código da morada"},
-		AddressName:      {"address_name", 200, "Adresse Nom", "Address name", "Nome da morada"},
-		Address:          {"address", 500, "Adresse", "Address", "Morada"},
-		City:             {"city", 100, "Ville", "City", "Localidade"},
-		PostalCode:       {"postal_code", 20, "Code postal", "Postal code", "Código postal"},
-		State:            {"state", 100, "État", "State", "Estado"},
-		Country:          {"country", 0, "Pays", "Country", "País"},
-		AddressIsDefault: {"address_is_default", 0, "Est l'adresse par défaut", "Is default address", "Morada por defeito"},
-		ContactName:      {"contact_name", 200, "Nom du contact", "Contact name", "Nome do contacto"},
-		ContactPhone:     {"contact_phone", 40, "Téléphone du contact", "Contact phone", "Telefone do contacto"},
-		ContactEmail:     {"contact_email", 254, "Adresse e-mail du contact", "Contact email", "Email do contacto"},
-		ContactIsDefault: {"contact_is_default", 0, "Est le contact par défaut", "Is default contact", "Contacto por defeito"},
-	}
+// fields is indexed by Field: a read-only lookup table, like the tables of
+// package unicode (building it per call cost most of validation's allocations).
+var fields = [NumFields]fieldInfo{
+	CustomerCode:     {"customer_code", 64, "Code client", "Customer code", "Código do cliente"},
+	CustomerName:     {"customer_name", 200, "Nom du client", "Customer name", "Nome do cliente"},
+	VATNumber:        {"vat_number", 32, "Numéro de TVA", "VAT number", "Número de contribuinte"},
+	AddressCode:      {"address_code", 64, "Adresse Code", "Address code", "Código da morada"},
+	AddressName:      {"address_name", 200, "Adresse Nom", "Address name", "Nome da morada"},
+	Address:          {"address", 500, "Adresse", "Address", "Morada"},
+	City:             {"city", 100, "Ville", "City", "Localidade"},
+	PostalCode:       {"postal_code", 20, "Code postal", "Postal code", "Código postal"},
+	State:            {"state", 100, "État", "State", "Estado"},
+	Country:          {"country", 0, "Pays", "Country", "País"},
+	AddressIsDefault: {"address_is_default", 0, "Est l'adresse par défaut", "Is default address", "Morada por defeito"},
+	ContactName:      {"contact_name", 200, "Nom du contact", "Contact name", "Nome do contacto"},
+	ContactPhone:     {"contact_phone", 40, "Téléphone du contact", "Contact phone", "Telefone do contacto"},
+	ContactEmail:     {"contact_email", 254, "Adresse e-mail du contact", "Contact email", "Email do contacto"},
+	ContactIsDefault: {"contact_is_default", 0, "Est le contact par défaut", "Is default contact", "Contacto por defeito"},
 }
 
 // Name is the field's stable name, used in warnings and the API ("vat_number").
@@ -62,7 +60,7 @@ func (f Field) Name() string {
 	if f < 0 || f >= NumFields {
 		return ""
 	}
-	return fieldTable()[f].name
+	return fields[f].name
 }
 
 // MaxLen is the field's maximum length in Unicode code points after trimming,
@@ -71,7 +69,7 @@ func (f Field) MaxLen() int {
 	if f < 0 || f >= NumFields {
 		return 0
 	}
-	return fieldTable()[f].maxLen
+	return fields[f].maxLen
 }
 
 // Header is the field's canonical header in lang ("fr", "en" or "pt"; any
@@ -80,7 +78,7 @@ func (f Field) Header(lang string) string {
 	if f < 0 || f >= NumFields {
 		return ""
 	}
-	fi := fieldTable()[f]
+	fi := fields[f]
 	switch lang {
 	case "en":
 		return fi.en

@@ -119,11 +119,20 @@ func Catalog() []Entry {
 }
 
 // Severity returns the severity of c, or "" for a code not in the catalogue.
+// It is a switch rather than a search of Catalog because it runs for every
+// warning; TestCatalogSeverities keeps the two in step.
 func (c Code) Severity() Severity {
-	for _, e := range Catalog() {
-		if e.Code == c {
-			return e.Severity
-		}
+	switch c {
+	case CodeMissing, NameMissing, TooLong, CountryInvalid, EmailInvalid, AddressCodeMissing,
+		ContactNameMissing, InvalidCharacters:
+		return SeverityError
+	case CustomerExists, AddressExists, ContactExists, CustomerValueConflict, AddressRepeated, ContactRepeated,
+		CountryConverted, FlagUnrecognized, MultipleDefaultAddresses, MultipleDefaultContacts, PostalCodePadded,
+		VATFormatSuspect, UnknownColumn:
+		return SeverityWarning
+	case UnsupportedFormat, EncryptedFile, CorruptFile, TooManyRows, NoHeader, MissingRequiredColumns,
+		DuplicateColumn, NoData, FileTooLarge:
+		return SeverityFile
 	}
 	return ""
 }
