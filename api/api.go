@@ -16,7 +16,8 @@ import (
 	"intake/jobs"
 )
 
-// Defaults of Config.
+// Defaults of Config. DefaultRateLimit is what `intake api` passes unless
+// INTAKE_RATE_LIMIT says otherwise; a zero Config.RateLimit disables limits.
 const (
 	DefaultMaxUploadBytes = 200 << 20
 	DefaultRateLimit      = 50
@@ -66,7 +67,9 @@ type server struct {
 
 // New returns the HTTP handler of the API over svc: every route of SPEC §7
 // but the report and template downloads, wrapped in panic recovery, request
-// logging and metrics. Routes under /v1 need an API key.
+// logging and metrics. Routes under /v1 need an API key. New panics when
+// cfg.Registry already holds different collectors under the API's metric
+// names, as prometheus.MustRegister would.
 func New(svc *jobs.Service, cfg Config) http.Handler {
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes

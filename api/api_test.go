@@ -61,7 +61,7 @@ func TestEveryV1RouteNeedsAKey(t *testing.T) {
 			continue
 		}
 		n++
-		for _, auth := range []string{"", "Bearer", "Bearer ", "Basic a2V5LWE=", "Bearer wrong-key", "key-a",
+		for _, auth := range []string{"", "Bearer", "Bearer ", "Basic a2V5LWE=", "Bearer wrong-key", "Bearer wrapped-not-found", "key-a",
 			"Bearer " + strings.Repeat("k", 300)} {
 			r := httptest.NewRequest(rt.method, concrete(rt.path, id), strings.NewReader(`{"rows":[]}`))
 			if auth != "" {

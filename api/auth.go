@@ -28,6 +28,10 @@ func (s *server) withTenant(h tenantHandler) http.HandlerFunc {
 			return
 		}
 		t, err := s.svc.Authenticate(r.Context(), key)
+		if jobs.ErrorCode(err) == jobs.ErrCodeNotFound {
+			// An unknown key is never a 404, however the store wraps it.
+			err = &jobs.Error{Code: jobs.ErrCodeUnauthorized, Message: "unknown API key"}
+		}
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -58,6 +58,9 @@ func (s *fakeStore) TenantByAPIKey(_ context.Context, key string) (jobs.Tenant, 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.keys[key]
+	if key == "wrapped-not-found" {
+		return t, fmt.Errorf("lookup key: %w", jobs.ErrNotFound)
+	}
 	if !ok {
 		return t, jobs.ErrNotFound
 	}
