@@ -49,119 +49,141 @@ func (t texts) in(lang string) string {
 	return t.en
 }
 
-// rowTexts holds the message of each row code (red and yellow). Placeholders
-// are {field}, {value}, {max}, {to}, {country}, {header}, {first_row} and
+// rowText is the message of a row code (red or yellow). Placeholders are
+// {field}, {value}, {max}, {to}, {country}, {header}, {first_row} and
 // {changes}; a [ … ] segment is dropped when one of its placeholders has no
-// value, so a warning without its optional params still reads well.
-func rowTexts() map[Code]texts {
-	return map[Code]texts{
-		CodeMissing: {
+// value, so a warning without its optional params still reads well. It is a
+// switch, not a map, because reports render a message for every warning.
+func rowText(c Code) (texts, bool) {
+	switch c {
+	case CodeMissing:
+		return texts{
 			"The row has data but no customer code.",
 			"La ligne contient des données mais pas de code client.",
 			"A linha tem dados mas não tem código do cliente.",
-		},
-		NameMissing: {
+		}, true
+	case NameMissing:
+		return texts{
 			"The customer has no name: give it on this row or on another row of the same code.",
 			"Le client n'a pas de nom : indiquez-le sur cette ligne ou sur une autre ligne du même code.",
 			"O cliente não tem nome: indique-o nesta linha ou noutra linha com o mesmo código.",
-		},
-		TooLong: {
+		}, true
+	case TooLong:
+		return texts{
 			"The value of {field} is longer than {max} characters.",
 			"La valeur de {field} dépasse {max} caractères.",
 			"O valor de {field} excede {max} caracteres.",
-		},
-		CountryInvalid: {
+		}, true
+	case CountryInvalid:
+		return texts{
 			"The country[ {value}] is neither an ISO country code nor a recognised country name.",
 			"Le pays[ {value}] n'est ni un code pays ISO ni un nom de pays reconnu.",
 			"O país[ {value}] não é um código de país ISO nem um nome de país reconhecido.",
-		},
-		EmailInvalid: {
+		}, true
+	case EmailInvalid:
+		return texts{
 			"The contact email[ {value}] is not a single valid address (user@domain.tld).",
 			"L'adresse e-mail du contact[ {value}] n'est pas une adresse valide unique (utilisateur@domaine.tld).",
 			"O email do contacto[ {value}] não é um endereço válido único (utilizador@dominio.tld).",
-		},
-		AddressCodeMissing: {
+		}, true
+	case AddressCodeMissing:
+		return texts{
 			"Address details are given without an address code.",
 			"Des informations d'adresse sont données sans code d'adresse.",
 			"São indicados dados de morada sem código da morada.",
-		},
-		ContactNameMissing: {
+		}, true
+	case ContactNameMissing:
+		return texts{
 			"Contact details are given without a contact name.",
 			"Des informations de contact sont données sans nom de contact.",
 			"São indicados dados de contacto sem nome do contacto.",
-		},
-		InvalidCharacters: {
+		}, true
+	case InvalidCharacters:
+		return texts{
 			"The value of {field} holds control characters.",
 			"La valeur de {field} contient des caractères de contrôle.",
 			"O valor de {field} contém caracteres de controlo.",
-		},
-
-		CustomerExists: {
+		}, true
+	case CustomerExists:
+		return texts{
 			"The customer[ {value}] already exists and will be updated[: {changes}].",
 			"Le client[ {value}] existe déjà et sera mis à jour[ : {changes}].",
 			"O cliente[ {value}] já existe e será atualizado[: {changes}].",
-		},
-		AddressExists: {
+		}, true
+	case AddressExists:
+		return texts{
 			"The address[ {value}] already exists for this customer and will be updated[: {changes}].",
 			"L'adresse[ {value}] existe déjà pour ce client et sera mise à jour[ : {changes}].",
 			"A morada[ {value}] já existe para este cliente e será atualizada[: {changes}].",
-		},
-		ContactExists: {
+		}, true
+	case ContactExists:
+		return texts{
 			"The contact[ {value}] already exists for this customer and will be updated[: {changes}].",
 			"Le contact[ {value}] existe déjà pour ce client et sera mis à jour[ : {changes}].",
 			"O contacto[ {value}] já existe para este cliente e será atualizado[: {changes}].",
-		},
-		CustomerValueConflict: {
+		}, true
+	case CustomerValueConflict:
+		return texts{
 			"The value of {field} differs from an earlier row of the same customer[ (row {first_row})]; the later value wins[: {changes}].",
 			"La valeur de {field} diffère d'une ligne précédente du même client[ (ligne {first_row})] ; la dernière valeur l'emporte[ : {changes}].",
 			"O valor de {field} difere de uma linha anterior do mesmo cliente[ (linha {first_row})]; prevalece o valor mais recente[: {changes}].",
-		},
-		AddressRepeated: {
+		}, true
+	case AddressRepeated:
+		return texts{
 			"The address[ {value}] appears earlier for this customer[ (row {first_row})] with other details; this row wins[: {changes}].",
 			"L'adresse[ {value}] apparaît plus haut pour ce client[ (ligne {first_row})] avec d'autres informations ; cette ligne l'emporte[ : {changes}].",
 			"A morada[ {value}] aparece antes para este cliente[ (linha {first_row})] com outros dados; prevalece esta linha[: {changes}].",
-		},
-		ContactRepeated: {
+		}, true
+	case ContactRepeated:
+		return texts{
 			"The contact[ {value}] appears earlier for this customer[ (row {first_row})] with other details; this row wins[: {changes}].",
 			"Le contact[ {value}] apparaît plus haut pour ce client[ (ligne {first_row})] avec d'autres informations ; cette ligne l'emporte[ : {changes}].",
 			"O contacto[ {value}] aparece antes para este cliente[ (linha {first_row})] com outros dados; prevalece esta linha[: {changes}].",
-		},
-		CountryConverted: {
+		}, true
+	case CountryConverted:
+		return texts{
 			"The country[ {value}] was converted to the code {to}.",
 			"Le pays[ {value}] a été converti en code {to}.",
 			"O país[ {value}] foi convertido no código {to}.",
-		},
-		FlagUnrecognized: {
+		}, true
+	case FlagUnrecognized:
+		return texts{
 			"The yes/no cell {field}[ ({value})] is not recognised; it is read as no.",
 			"La case oui/non {field}[ ({value})] n'est pas reconnue ; elle est lue comme non.",
 			"A célula sim/não {field}[ ({value})] não é reconhecida; é lida como não.",
-		},
-		MultipleDefaultAddresses: {
+		}, true
+	case MultipleDefaultAddresses:
+		return texts{
 			"Several rows of this customer mark a default address[ (the first on row {first_row})]; the last one wins.",
 			"Plusieurs lignes de ce client indiquent une adresse par défaut[ (la première en ligne {first_row})] ; la dernière l'emporte.",
 			"Várias linhas deste cliente marcam uma morada por defeito[ (a primeira na linha {first_row})]; prevalece a última.",
-		},
-		MultipleDefaultContacts: {
+		}, true
+	case MultipleDefaultContacts:
+		return texts{
 			"Several rows of this customer mark a default contact[ (the first on row {first_row})]; the last one wins.",
 			"Plusieurs lignes de ce client indiquent un contact par défaut[ (le premier en ligne {first_row})] ; le dernier l'emporte.",
 			"Várias linhas deste cliente marcam um contacto por defeito[ (o primeiro na linha {first_row})]; prevalece o último.",
-		},
-		PostalCodePadded: {
+		}, true
+	case PostalCodePadded:
+		return texts{
 			"The postal code[ {value}] lost its leading zeros and was padded to {to}.",
 			"Le code postal[ {value}] avait perdu ses zéros initiaux et a été complété en {to}.",
 			"O código postal[ {value}] perdeu os zeros à esquerda e foi completado para {to}.",
-		},
-		VATFormatSuspect: {
+		}, true
+	case VATFormatSuspect:
+		return texts{
 			"The VAT number[ {value}] does not fit the format of its country prefix[ {country}]; it is imported as given.",
 			"Le numéro de TVA[ {value}] ne correspond pas au format de son préfixe pays[ {country}] ; il est importé tel quel.",
 			"O número de contribuinte[ {value}] não corresponde ao formato do seu prefixo de país[ {country}]; é importado tal como está.",
-		},
-		UnknownColumn: {
+		}, true
+	case UnknownColumn:
+		return texts{
 			"The column[ {header}] is not in the template; it is ignored.",
 			"La colonne[ {header}] ne fait pas partie du modèle ; elle est ignorée.",
 			"A coluna[ {header}] não faz parte do modelo; é ignorada.",
-		},
+		}, true
 	}
+	return texts{}, false
 }
 
 // fileTexts holds the message of each file-level code.
@@ -348,7 +370,7 @@ func FileMessage(lang string, code Code, detail string) string {
 // unknown header, the first row of a repeat, and Changes as
 // `customer_name: "Old" → "New"`. A file-level code reads as FileMessage.
 func Message(lang string, w Warning) string {
-	t, ok := rowTexts()[w.Code]
+	t, ok := rowText(w.Code)
 	if !ok {
 		return FileMessage(lang, w.Code, "")
 	}
