@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -152,7 +153,7 @@ func (s *Service) Customer(ctx context.Context, tenantID int64, code string) (*C
 // Authenticate returns the tenant of an API key; an unknown key is unauthorized.
 func (s *Service) Authenticate(ctx context.Context, key string) (Tenant, error) {
 	t, err := s.Store.TenantByAPIKey(ctx, key)
-	if err == ErrNotFound {
+	if errors.Is(err, ErrNotFound) {
 		return t, &Error{Code: ErrCodeUnauthorized, Message: "missing or unknown API key"}
 	}
 	return t, err
