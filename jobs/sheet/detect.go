@@ -60,9 +60,39 @@ func detect(r io.ReaderAt, size int64) (Format, *zip.Reader, error) {
 	}
 	utf16 := bytes.HasPrefix(head, []byte{0xff, 0xfe}) || bytes.HasPrefix(head, []byte{0xfe, 0xff})
 	if !utf16 && bytes.IndexByte(head, 0) >= 0 {
+		if looksUTF16(head) {
+			return "", nil, fileError(warning.UnsupportedFormat, nil,
+				"the file is UTF-16 text without a byte order mark, whose encoding cannot be told for sure; save it as CSV UTF-8 or as Unicode text with its byte order mark, or upload %s", acceptedFormats)
+		}
 		return "", nil, fileError(warning.UnsupportedFormat, nil, "the file is binary, not a spreadsheet this service reads; upload %s", acceptedFormats)
 	}
 	return FormatCSV, nil, nil
+}
+
+// looksUTF16 reports whether head reads as UTF-16 text of a Latin script
+// without its byte order mark: NUL bytes on one parity of the offsets, and
+// printable or white-space ASCII on the other.
+func looksUTF16(head []byte) bool {
+	if len(head) < 4 {
+		return false
+	}
+	for parity := range 2 {
+		nul, text := 0, 0
+		for i := 0; i+1 < len(head); i += 2 {
+			z, c := head[i+parity], head[i+1-parity]
+			if z == 0 {
+				nul++
+			}
+			if c >= 0x20 && c < 0x7f || c == '\t' || c == '\r' || c == '\n' || c >= 0xa0 {
+				text++
+			}
+		}
+		pairs := len(head) / 2
+		if nul*10 >= pairs*9 && text*10 >= pairs*9 {
+			return true
+		}
+	}
+	return false
 }
 
 type magic struct{ prefix, kind string }

@@ -21,7 +21,8 @@ import (
 //     xmlGuard: no XML token (a cell's text, a tag) longer than
 //     MaxRecordBytes, which excelize's xml.Decoder would otherwise buffer
 //     whole, and no row that could expand past 16×MaxRecordBytes through
-//     shared strings.
+//     shared strings, and no element nested deeper than maxXMLDepth, which
+//     encoding/xml's token stream would follow with a stack as deep.
 //
 // It returns the name of the first worksheet (chart and dialog sheets are not
 // worksheets) and its number of row elements.
@@ -146,6 +147,13 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// maxXMLDepth bounds how deep elements nest in the parts xmlGuard scans. A
+// real worksheet nests about ten deep (worksheet, sheetData, row, c, is, r,
+// rPr, extension lists); a forged one nested millions deep made
+// encoding/xml's decoder, which excelize streams rows with, hold about 200
+// bytes per level: a gigabyte for a few megabytes of XML.
+const maxXMLDepth = 100
+
 // Lexer states of xmlGuard.
 const (
 	gText    = iota // character data
@@ -181,6 +189,7 @@ type xmlGuard struct {
 	lead    []byte // bytes after "<!" while telling a comment from CDATA
 	tail    [2]byte
 
+	depth            int // elements open
 	row, cells       int64
 	rowStart, siFrom int64
 	gapFrom          int64 // where the last row of sheetData ended
@@ -195,7 +204,7 @@ func (g *xmlGuard) scan(f *zip.File) error {
 		return damaged(err)
 	}
 	defer rc.Close()
-	g.state, g.tok, g.pos, g.inRow, g.inSI, g.inSheetData, g.row = gText, 0, 0, false, false, false, 0
+	g.state, g.tok, g.pos, g.inRow, g.inSI, g.inSheetData, g.row, g.depth = gText, 0, 0, false, false, false, 0, 0
 	if _, err := io.Copy(g, rc); err != nil {
 		if fe, ok := warning.AsFileError(err); ok {
 			return fe
@@ -307,6 +316,16 @@ func (g *xmlGuard) tagByte(b byte) error {
 // endTag acts on a tag once read: it opens or closes a row or a shared
 // string, and counts a row's cells.
 func (g *xmlGuard) endTag(empty bool) error {
+	switch {
+	case g.closing:
+		g.depth--
+	case !empty:
+		if g.depth++; g.depth > maxXMLDepth {
+			return fileError(warning.CorruptFile, nil,
+				"the workbook's XML nests elements more than %d deep (near row %d), which no spreadsheet does; upload %s",
+				maxXMLDepth, g.row, acceptedFormats)
+		}
+	}
 	if g.nameLen > len(g.name) {
 		return nil
 	}
