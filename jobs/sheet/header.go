@@ -22,9 +22,11 @@ func NewHeader(cells []string) (*Header, []warning.Warning, error) {
 	for i, c := range cells {
 		col := Column{Index: i, Letter: ColumnLetter(i), Header: c, Field: NoField}
 		if strings.TrimSpace(c) != "" {
-			col.Field = m.match(c)
+			col.Field, col.Report = m.lookup(c)
 		}
 		switch {
+		case col.Report:
+			h.report = append(h.report, i)
 		case col.Field != NoField:
 			if j := h.index[col.Field]; j >= 0 {
 				return nil, nil, fileError(warning.DuplicateColumn, nil,
@@ -75,6 +77,10 @@ func (h *Header) Field(i int) Field {
 	}
 	return h.Columns[i].Field
 }
+
+// IsReport reports whether the file has report columns (see Column.Report):
+// it is a downloaded report uploaded again.
+func (h *Header) IsReport() bool { return len(h.report) > 0 }
 
 // Has reports whether the file has a column for f.
 func (h *Header) Has(f Field) bool { return h.Index(f) >= 0 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"intake/jobs/warning"
 )
@@ -179,6 +180,8 @@ func (r *Reader) Next() (Row, error) {
 		case err == io.EOF:
 		case err != nil:
 			err = wrapIO("read row", err)
+		case r.header.IsReport() && r.reportCells(cells):
+			continue
 		case blankCells(cells):
 			continue
 		case r.rows >= r.lim.MaxRows:
@@ -192,6 +195,24 @@ func (r *Reader) Next() (Row, error) {
 		r.rows++
 		return Row{Num: num, Cells: cells}, nil
 	}
+}
+
+// reportCells prepares a row of a report uploaded again and reports whether
+// it is blank: the report's own columns read as blank (a row that holds
+// nothing else is a blank row), and a value that a report neutralized with a
+// leading ' (before = + - @ tab or CR, see jobs/report) gets its value back.
+func (r *Reader) reportCells(cells []string) bool {
+	for _, i := range r.header.report {
+		if i < len(cells) {
+			cells[i] = ""
+		}
+	}
+	for i, c := range cells {
+		if len(c) > 1 && c[0] == '\'' && strings.IndexByte("=+-@\t\r", c[1]) >= 0 {
+			cells[i] = c[1:]
+		}
+	}
+	return blankCells(cells)
 }
 
 // Close releases the workbook, its temp files and, for OpenFile, the file.

@@ -83,6 +83,10 @@ type Column struct {
 	Letter string // spreadsheet letter of the position ("A", "AB")
 	Header string // the header text as read
 	Field  Field  // the template field it matches, or NoField
+	// Report is true for a column that a downloaded report added (its status
+	// or messages, in any language): the file is a report uploaded again.
+	// Such a column is ignored without unknown_column and reads as blank.
+	Report bool
 }
 
 // Header is row 1 mapped onto the template.
@@ -90,6 +94,8 @@ type Header struct {
 	Columns []Column
 	// index[f] is the file column index of field f, or -1 when absent.
 	index [NumFields]int
+	// report lists the indexes of the report columns, usually none.
+	report []int
 }
 
 // Row is one non-blank data row.
@@ -98,7 +104,8 @@ type Row struct {
 	// CSV the record number counted the same way.
 	Num int
 	// Cells holds every cell of the row as displayed, by file column index,
-	// untrimmed; it may be shorter than the header.
+	// untrimmed; it may be shorter than the header. In a report uploaded
+	// again, the report's own columns are blank (see Column.Report).
 	Cells []string
 }
 

@@ -6,6 +6,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
+
+	"intake/jobs/warning"
 )
 
 // synonyms lists, per field, the headers accepted besides the canonical
@@ -139,9 +141,14 @@ func isASCII(s string) bool {
 	return true
 }
 
-// headerMatcher maps folded headers to fields. Build one per header row, not
-// per cell.
+// headerMatcher maps folded headers to fields, and the headers of a
+// report's own columns to reportColumn. Build one per header row, not per
+// cell.
 type headerMatcher map[string]Field
+
+// reportColumn marks, in a headerMatcher, the headers of the columns a
+// downloaded report adds (warning.ReportColumnNames).
+const reportColumn Field = -2
 
 func newHeaderMatcher() headerMatcher {
 	syn := synonyms()
@@ -150,6 +157,9 @@ func newHeaderMatcher() headerMatcher {
 		for _, n := range headerNames(f, syn) {
 			m[FoldHeader(n)] = f
 		}
+	}
+	for _, n := range warning.ReportColumnNames() {
+		m[FoldHeader(n)] = reportColumn
 	}
 	return m
 }
@@ -160,10 +170,22 @@ func headerNames(f Field, syn *[NumFields][]string) []string {
 	return append([]string{f.Name(), f.Header("fr"), f.Header("en"), f.Header("pt")}, syn[f]...)
 }
 
-// match returns the field a header names, or NoField.
+// match returns the field a header names, or NoField (a report column
+// names no field).
 func (m headerMatcher) match(s string) Field {
-	if f, ok := m[FoldHeader(s)]; ok {
-		return f
+	f, _ := m.lookup(s)
+	return f
+}
+
+// lookup returns the field a header names, or NoField; report is true when
+// the header names a report column instead.
+func (m headerMatcher) lookup(s string) (f Field, report bool) {
+	f, ok := m[FoldHeader(s)]
+	switch {
+	case !ok:
+		return NoField, false
+	case f == reportColumn:
+		return NoField, true
 	}
-	return NoField
+	return f, false
 }

@@ -291,6 +291,12 @@ func problemTexts() map[string]problem {
 			texts{"File too large", "Fichier trop volumineux", "Ficheiro demasiado grande"},
 			fileTexts()[FileTooLarge],
 		},
+		"file_deleted": {
+			texts{"File deleted", "Fichier supprimé", "Ficheiro eliminado"},
+			texts{"The uploaded file was deleted at the end of the retention period, so its report can no longer be produced; the warnings remain available.",
+				"Le fichier envoyé a été supprimé à la fin de la durée de conservation : son rapport ne peut plus être produit ; les avertissements restent consultables.",
+				"O ficheiro carregado foi eliminado no fim do período de conservação, pelo que o relatório já não pode ser produzido; os avisos continuam disponíveis."},
+		},
 		"too_many_requests": {
 			texts{"Too many requests", "Trop de requêtes", "Demasiados pedidos"},
 			texts{"Too many requests for this API key: wait the number of seconds given by Retry-After.",

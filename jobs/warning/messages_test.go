@@ -38,7 +38,7 @@ func TestEveryCodeHasEveryLanguage(t *testing.T) {
 	}
 
 	app := []string{"not_found", "invalid_state", "unskipped_errors", "name_missing", "invalid_rows",
-		"invalid_request", "unauthorized", "file_too_large", "internal", "too_many_requests", "method_not_allowed"}
+		"invalid_request", "unauthorized", "file_too_large", "file_deleted", "internal", "too_many_requests", "method_not_allowed"}
 	problems := problemTexts()
 	for _, code := range app {
 		p, ok := problems[code]
