@@ -63,6 +63,19 @@ type Import struct {
 	Error     *Failure  `json:"error"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
+	// FailedFrom is the status a failed import failed from.
+	FailedFrom Status `json:"-"`
+	// ConfirmAttempt counts the confirm requests accepted (see CanConfirmAgain).
+	ConfirmAttempt int `json:"-"`
+}
+
+// CanConfirmAgain reports whether a failed import may be confirmed again: its
+// confirm gave up on a transient error (Postgres, Redis or S3 unavailable
+// through every retry) and, applying in one transaction, applied nothing.
+// A file-level failure or a refused precondition is final.
+func (imp *Import) CanConfirmAgain() bool {
+	return imp.Status == StatusFailed && imp.FailedFrom == StatusConfirming &&
+		imp.Error != nil && imp.Error.Code == ErrCodeInternal
 }
 
 // Tenant owns API keys, imports and customers; tenants never see each other's.

@@ -12,8 +12,7 @@ import (
 // Retention handles the periodic import:retention task (SPEC §6): validated
 // imports not confirmed within the retention period expire, files of
 // imports finished longer ago than that are deleted, and imports whose task
-// was lost between Postgres and Redis (created or confirmed while Redis was
-// down) get it enqueued again — task ids deduplicate, so this is safe.
+// was lost get it enqueued again (see requeueStale).
 func (h *Handlers) Retention(ctx context.Context, _ *asynq.Task) error {
 	ret := h.RetainFor
 	if ret <= 0 {
@@ -47,19 +46,86 @@ func (h *Handlers) Retention(ctx context.Context, _ *asynq.Task) error {
 	if h.Queue == nil {
 		return nil
 	}
-	for status, task := range map[Status]func(string) *asynq.Task{StatusQueued: NewValidateTask, StatusConfirming: NewConfirmTask} {
-		imps, err := h.Store.Stale(ctx, status, now.Add(-2*time.Minute), 1000)
+	return h.requeueStale(ctx, now)
+}
+
+// requeueStale enqueues again the task of every import that has sat queued,
+// validating or confirming for longer than StaleAfter: its task was lost
+// (the import was created or confirmed while Redis was down, or Redis lost
+// its data). A task that still exists makes the enqueue a no-op (task ids),
+// unless asynq has given it up — archived by its recoverer after a worker
+// died on it once too often, which bypasses the ErrorHandler — or finished
+// it while the import stayed put: the import then fails with internal, as
+// the ErrorHandler would have failed it, rather than waiting forever (a
+// confirm may be confirmed again).
+func (h *Handlers) requeueStale(ctx context.Context, now time.Time) error {
+	stale := h.StaleAfter
+	if stale <= 0 {
+		stale = 2 * time.Minute
+	}
+	for _, status := range []Status{StatusQueued, StatusValidating, StatusConfirming} {
+		imps, err := h.Store.Stale(ctx, status, now.Add(-stale), 1000)
 		if err != nil {
 			return err
 		}
 		for _, imp := range imps {
-			if err := enqueue(ctx, h.Queue, task(imp.ID)); err != nil {
-				return err
+			task, id := taskOf(imp)
+			_, err := h.Queue.EnqueueContext(ctx, task)
+			switch {
+			case err == nil:
+				h.logger().InfoContext(ctx, "re-enqueued a lost task", "import", imp.ID, "task", id)
+			case errors.Is(err, asynq.ErrTaskIDConflict), errors.Is(err, asynq.ErrDuplicateTask):
+				if err := h.failGivenUp(ctx, imp, id); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("enqueue %s: %w", task.Type(), err)
 			}
 		}
 	}
 	return nil
 }
+
+// failGivenUp fails imp when asynq holds its task id as given up or done.
+func (h *Handlers) failGivenUp(ctx context.Context, imp *Import, taskID string) error {
+	if h.Tasks == nil {
+		return nil
+	}
+	info, err := h.Tasks.GetTaskInfo(taskQueue, taskID)
+	if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+		return nil // finished meanwhile: the next run enqueues it again if needed
+	}
+	if err != nil {
+		return fmt.Errorf("task %s: %w", taskID, err)
+	}
+	if info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted {
+		return nil
+	}
+	h.logger().WarnContext(ctx, "task given up; failing the import", "import", imp.ID, "task", taskID,
+		"state", info.State.String(), "last_err", info.LastErr)
+	if _, err := h.Store.Fail(ctx, imp.ID, []Status{imp.Status}, ErrCodeInternal, GaveUpMessage(imp.Status)); err != nil {
+		return err
+	}
+	return nil
+}
+
+// GaveUpMessage is the message of an import failed with internal because
+// its task gave up while it was status.
+func GaveUpMessage(status Status) string {
+	if status == StatusConfirming {
+		return "the confirm could not complete (a database, queue or storage error persisted through every retry); " +
+			"nothing was applied: confirm the import again"
+	}
+	return "the file could not be validated (a database, queue or storage error persisted through every retry); upload it again"
+}
+
+// TaskInspector is the part of asynq.Inspector that the janitor uses.
+type TaskInspector interface {
+	GetTaskInfo(queue, id string) (*asynq.TaskInfo, error)
+}
+
+// taskQueue is the asynq queue every import task goes to.
+const taskQueue = "default"
 
 // enqueue enqueues t; a task with the same id already known to asynq is not
 // an error — the id is what makes enqueues idempotent.

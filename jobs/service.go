@@ -111,7 +111,9 @@ func (s *Service) ReplaceSkips(ctx context.Context, tenantID int64, id string, r
 
 // Confirm requests the confirm of an import: preconditions are checked now
 // (409 material), the apply runs in the confirm task. A repeated confirm
-// answers the same and enqueues nothing new (the task id deduplicates).
+// answers the same and enqueues nothing new (the task id of the attempt
+// deduplicates). A failed import that may be confirmed again
+// (Import.CanConfirmAgain) starts a new attempt.
 func (s *Service) Confirm(ctx context.Context, tenantID int64, id string) (*Import, error) {
 	imp, err := s.Store.RequestConfirm(ctx, tenantID, id)
 	if err != nil {
@@ -119,7 +121,8 @@ func (s *Service) Confirm(ctx context.Context, tenantID int64, id string) (*Impo
 	}
 	if imp.Status == StatusConfirming {
 		// Enqueue failure is repaired by the janitor; the import stays confirming.
-		_ = enqueue(ctx, s.Queue, NewConfirmTask(imp.ID))
+		task, _ := taskOf(imp)
+		_ = enqueue(ctx, s.Queue, task)
 	}
 	return imp, nil
 }

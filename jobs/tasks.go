@@ -26,18 +26,51 @@ type Payload struct {
 // that slip through are harmless anyway (status compare-and-set).
 const taskRetention = 24 * time.Hour
 
+// maxRetry is how many times a failing validate or confirm task is retried
+// (with the worker's capped backoff) before the import is failed.
+const maxRetry = 8
+
 // NewValidateTask is the validate task of import id, deduplicated by task id.
 func NewValidateTask(id string) *asynq.Task {
 	b, _ := json.Marshal(Payload{ImportID: id})
-	return asynq.NewTask(TypeImportValidate, b, asynq.TaskID("validate:"+id), asynq.MaxRetry(8),
+	return asynq.NewTask(TypeImportValidate, b, asynq.TaskID(ValidateTaskID(id)), asynq.MaxRetry(maxRetry),
 		asynq.Timeout(2*time.Hour), asynq.Retention(taskRetention))
 }
 
-// NewConfirmTask is the confirm task of import id, deduplicated by task id.
+// NewConfirmTask is the confirm task of import id's first confirm attempt,
+// deduplicated by task id.
 func NewConfirmTask(id string) *asynq.Task {
+	return newConfirmTask(id, 1)
+}
+
+// newConfirmTask is the confirm task of one confirm attempt. Each attempt
+// has its own task id: asynq keeps the id of a task that gave up (archived)
+// and would refuse the same id again.
+func newConfirmTask(id string, attempt int) *asynq.Task {
 	b, _ := json.Marshal(Payload{ImportID: id})
-	return asynq.NewTask(TypeImportConfirm, b, asynq.TaskID("confirm:"+id), asynq.MaxRetry(8),
+	return asynq.NewTask(TypeImportConfirm, b, asynq.TaskID(ConfirmTaskID(id, attempt)), asynq.MaxRetry(maxRetry),
 		asynq.Timeout(2*time.Hour), asynq.Retention(taskRetention))
+}
+
+// ValidateTaskID is the asynq task id of import id's validate task.
+func ValidateTaskID(id string) string { return "validate:" + id }
+
+// ConfirmTaskID is the asynq task id of import id's confirm attempt:
+// "confirm:<id>" for the first, "confirm:<id>:<n>" for the next ones.
+func ConfirmTaskID(id string, attempt int) string {
+	if attempt <= 1 {
+		return "confirm:" + id
+	}
+	return fmt.Sprintf("confirm:%s:%d", id, attempt)
+}
+
+// taskOf is the task that moves imp on from its status (queued or
+// validating: validate; confirming: confirm), with its id.
+func taskOf(imp *Import) (*asynq.Task, string) {
+	if imp.Status == StatusConfirming {
+		return newConfirmTask(imp.ID, imp.ConfirmAttempt), ConfirmTaskID(imp.ID, imp.ConfirmAttempt)
+	}
+	return NewValidateTask(imp.ID), ValidateTaskID(imp.ID)
 }
 
 // NewRetentionTask is the periodic retention and janitor task.

@@ -30,8 +30,15 @@ type Handlers struct {
 	// finished import's file is kept (default 168h).
 	RetainFor time.Duration
 	// Queue re-enqueues tasks lost between Postgres and Redis (janitor).
-	Queue  Enqueuer
-	Logger *slog.Logger
+	Queue Enqueuer
+	// Tasks tells the janitor whether asynq has given a task up; nil skips
+	// that check.
+	Tasks TaskInspector
+	// StaleAfter is how long an import may sit queued, validating (without
+	// progress) or confirming before the janitor enqueues its task again
+	// (default 2m).
+	StaleAfter time.Duration
+	Logger     *slog.Logger
 	// ProgressEvery is the least time between two progress writes (default 500ms).
 	ProgressEvery time.Duration
 }

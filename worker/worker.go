@@ -27,7 +27,8 @@ type Config struct {
 	// ShutdownTimeout is how long a stopping worker waits for running tasks
 	// before asynq requeues them (default 25s). Requeued tasks re-run safely.
 	ShutdownTimeout time.Duration
-	// RetentionEvery is the period of the retention task (default 1m).
+	// RetentionEvery is the period of the retention task (default 1m, at
+	// least 2s).
 	RetentionEvery time.Duration
 	// MaxRetryDelay caps the backoff between retries (default 1m).
 	MaxRetryDelay time.Duration
@@ -53,6 +54,8 @@ func New(h *jobs.Handlers, cfg Config) *Worker {
 	if cfg.RetentionEvery <= 0 {
 		cfg.RetentionEvery = time.Minute
 	}
+	// asynq.Unique needs at least a second.
+	cfg.RetentionEvery = max(cfg.RetentionEvery, 2*time.Second)
 	if cfg.MaxRetryDelay <= 0 {
 		cfg.MaxRetryDelay = time.Minute
 	}
@@ -103,9 +106,15 @@ func (w *Worker) Run(ctx context.Context) error {
 	return nil
 }
 
-// backoff is exponential from 1s, with jitter, capped at max.
+// backoff is exponential from 1s, with jitter, capped at max. A task whose
+// worker died (its lease expired: the process was killed, or lost Redis for
+// 30s) is retried at once: the failure was the worker's, not the task's, and
+// asynq already took a minute or two to notice it.
 func backoff(max time.Duration) asynq.RetryDelayFunc {
-	return func(n int, _ error, _ *asynq.Task) time.Duration {
+	return func(n int, err error, _ *asynq.Task) time.Duration {
+		if errors.Is(err, asynq.ErrLeaseExpired) {
+			return 0
+		}
 		d := time.Second << min(n, 16)
 		d = min(d, max)
 		return d/2 + rand.N(d/2+1)
@@ -133,8 +142,7 @@ func giveUp(h *jobs.Handlers, log *slog.Logger) func(context.Context, *asynq.Tas
 			from = []jobs.Status{jobs.StatusConfirming}
 		}
 		ctx = context.WithoutCancel(ctx)
-		if _, ferr := h.Store.Fail(ctx, p.ImportID, from, jobs.ErrCodeInternal,
-			"the import could not be processed; please try again"); ferr != nil {
+		if _, ferr := h.Store.Fail(ctx, p.ImportID, from, jobs.ErrCodeInternal, jobs.GaveUpMessage(from[0])); ferr != nil {
 			log.Error("mark import failed", "import", p.ImportID, "err", ferr)
 		}
 	}

@@ -27,6 +27,19 @@ type config struct {
 	DataDir     string // INTAKE_DATA_DIR: the embedded S3 server's folder (dev), default ./.intake-data
 	TempDir     string // INTAKE_TEMP_DIR: local copies of files being validated, default the OS temp dir
 	RateLimit   float64
+	// ShutdownTimeout (INTAKE_WORKER_SHUTDOWN_TIMEOUT, default 25s) is how
+	// long a stopping worker lets its tasks finish before asynq requeues them.
+	ShutdownTimeout time.Duration
+	// RetentionEvery (INTAKE_RETENTION_EVERY, default 1m) is the period of
+	// the retention and janitor task.
+	RetentionEvery time.Duration
+	// StaleAfter (INTAKE_STALE_AFTER, default 2m) is how long an import may
+	// sit queued, validating without progress, or confirming before the
+	// janitor enqueues its task again.
+	StaleAfter time.Duration
+	// MaxRetryDelay (INTAKE_MAX_RETRY_DELAY, default 1m) caps the backoff
+	// between a failed task's retries.
+	MaxRetryDelay time.Duration
 }
 
 func loadConfig() (config, error) {
@@ -57,6 +70,20 @@ func loadConfig() (config, error) {
 	}
 	if c.Retention, err = envDuration("INTAKE_RETENTION", 168*time.Hour); err != nil {
 		return c, err
+	}
+	for _, d := range []struct {
+		dst  *time.Duration
+		name string
+		def  time.Duration
+	}{
+		{&c.ShutdownTimeout, "INTAKE_WORKER_SHUTDOWN_TIMEOUT", 25 * time.Second},
+		{&c.RetentionEvery, "INTAKE_RETENTION_EVERY", time.Minute},
+		{&c.StaleAfter, "INTAKE_STALE_AFTER", 2 * time.Minute},
+		{&c.MaxRetryDelay, "INTAKE_MAX_RETRY_DELAY", time.Minute},
+	} {
+		if *d.dst, err = envDuration(d.name, d.def); err != nil {
+			return c, err
+		}
 	}
 	rl := cmp.Or(os.Getenv("INTAKE_RATE_LIMIT"), "50")
 	if c.RateLimit, err = strconv.ParseFloat(rl, 64); err != nil {
@@ -96,7 +123,7 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
-		return def, fmt.Errorf("%s: want a positive duration like 168h, got %q", name, v)
+		return def, fmt.Errorf("%s: want a positive duration like 168h or 30s, got %q", name, v)
 	}
 	return d, nil
 }

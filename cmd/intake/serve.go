@@ -34,6 +34,7 @@ type deps struct {
 	redisOpt asynq.RedisConnOpt
 	rdb      *redis.Client
 	queue    *asynq.Client
+	tasks    *asynq.Inspector
 }
 
 func connect(ctx context.Context, cfg config, allowEmbedded bool) (*deps, error) {
@@ -53,6 +54,7 @@ func connect(ctx context.Context, cfg config, allowEmbedded bool) (*deps, error)
 	}
 	d.rdb = redis.NewClient(ropt)
 	d.queue = asynq.NewClient(d.redisOpt)
+	d.tasks = asynq.NewInspector(d.redisOpt)
 	s3cfg := s3.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		Bucket: cfg.S3Bucket, Region: cfg.S3Region, Secure: cfg.S3Secure}
 	if cfg.S3Endpoint == "" {
@@ -77,6 +79,9 @@ func (d *deps) close() {
 	if d.queue != nil {
 		d.queue.Close()
 	}
+	if d.tasks != nil {
+		d.tasks.Close()
+	}
 	if d.rdb != nil {
 		d.rdb.Close()
 	}
@@ -93,8 +98,8 @@ func (d *deps) service() *jobs.Service {
 }
 
 func (d *deps) handlers(cfg config, log *slog.Logger) *jobs.Handlers {
-	return &jobs.Handlers{Store: d.db, Blobs: d.blobs, Queue: d.queue, Logger: log, TempDir: cfg.TempDir,
-		RetainFor: cfg.Retention, Limits: sheet.Limits{MaxRows: cfg.MaxRows}}
+	return &jobs.Handlers{Store: d.db, Blobs: d.blobs, Queue: d.queue, Tasks: d.tasks, Logger: log, TempDir: cfg.TempDir,
+		RetainFor: cfg.Retention, StaleAfter: cfg.StaleAfter, Limits: sheet.Limits{MaxRows: cfg.MaxRows}}
 }
 
 func (d *deps) api(cfg config, log *slog.Logger) http.Handler {
@@ -115,7 +120,8 @@ func (d *deps) api(cfg config, log *slog.Logger) http.Handler {
 }
 
 func (d *deps) worker(cfg config, log *slog.Logger) *worker.Worker {
-	return worker.New(d.handlers(cfg, log), worker.Config{Redis: d.redisOpt, Concurrency: cfg.Concurrency, Logger: log})
+	return worker.New(d.handlers(cfg, log), worker.Config{Redis: d.redisOpt, Concurrency: cfg.Concurrency, Logger: log,
+		ShutdownTimeout: cfg.ShutdownTimeout, RetentionEvery: cfg.RetentionEvery, MaxRetryDelay: cfg.MaxRetryDelay})
 }
 
 // serve runs h on ln until ctx is done, then drains requests for up to 20s.

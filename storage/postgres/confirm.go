@@ -44,9 +44,11 @@ func blockers(ctx context.Context, q pgx.Tx, id string, tenantID int64) error {
 }
 
 // RequestConfirm moves the tenant's import id from validated to confirming
-// after checking SPEC §5's preconditions. An import already confirming or
-// completed is returned as it is (a repeated confirm is not an error);
-// cancelled, failed or expired is invalid_state.
+// after checking SPEC §5's preconditions, and counts the attempt. An import
+// already confirming or completed is returned as it is (a repeated confirm
+// is not an error). A failed import whose confirm gave up on a transient
+// error (jobs.Import.CanConfirmAgain) is confirmed again, as a new attempt;
+// any other failed, cancelled or expired import is invalid_state.
 func (db *DB) RequestConfirm(ctx context.Context, tenantID int64, id string) (*jobs.Import, error) {
 	if !validUUID(id) {
 		return nil, jobs.ErrNotFound
@@ -61,10 +63,10 @@ func (db *DB) RequestConfirm(ctx context.Context, tenantID int64, id string) (*j
 	if err != nil {
 		return nil, err
 	}
-	switch imp.Status {
-	case jobs.StatusConfirming, jobs.StatusCompleted:
+	switch {
+	case imp.Status == jobs.StatusConfirming, imp.Status == jobs.StatusCompleted:
 		return imp, nil
-	case jobs.StatusValidated:
+	case imp.Status == jobs.StatusValidated, imp.CanConfirmAgain():
 	default:
 		return nil, &jobs.Error{Code: jobs.ErrCodeInvalidState,
 			Message: fmt.Sprintf("an import that is %s cannot be confirmed", imp.Status)}
@@ -72,8 +74,9 @@ func (db *DB) RequestConfirm(ctx context.Context, tenantID int64, id string) (*j
 	if err := blockers(ctx, tx, id, tenantID); err != nil {
 		return nil, err
 	}
-	imp, err = scanImport(tx.QueryRow(ctx, `UPDATE imports SET status = 'confirming', updated_at = now()
-		WHERE id = $1 RETURNING `+importColumns, id))
+	imp, err = scanImport(tx.QueryRow(ctx, `UPDATE imports SET status = 'confirming', updated_at = now(),
+		confirm_attempts = confirm_attempts + 1, error_code = NULL, error_message = NULL, failed_from = NULL,
+		finished_at = NULL WHERE id = $1 RETURNING `+importColumns, id))
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +109,10 @@ func (db *DB) ApplyImport(ctx context.Context, id string) (*jobs.Import, bool, e
 	if imp.Status != jobs.StatusConfirming {
 		return imp, false, nil
 	}
+	// clock_timestamp, not now(): the transaction began before the lock wait.
+	if _, err := tx.Exec(ctx, `UPDATE imports SET confirm_started_at = clock_timestamp() WHERE id = $1`, id); err != nil {
+		return nil, false, fmt.Errorf("mark confirm start: %w", err)
+	}
 	if err := blockers(ctx, tx, id, tenantID); err != nil {
 		return imp, false, err
 	}
@@ -122,7 +129,7 @@ func (db *DB) ApplyImport(ctx context.Context, id string) (*jobs.Import, bool, e
 		return imp, false, err
 	}
 	imp, err = scanImport(tx.QueryRow(ctx, `UPDATE imports SET status = 'completed', summary = $2, updated_at = now(),
-		finished_at = now() WHERE id = $1 RETURNING `+importColumns, id, b))
+		finished_at = now(), confirm_finished_at = clock_timestamp() WHERE id = $1 RETURNING `+importColumns, id, b))
 	if err != nil {
 		return nil, false, fmt.Errorf("mark completed: %w", err)
 	}

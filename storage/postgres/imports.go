@@ -12,16 +12,19 @@ import (
 )
 
 const importColumns = `id::text, tenant_id, filename, object_key, size_bytes, status, rows_read, percent,
-	summary, coalesce(error_code, ''), coalesce(error_message, ''), created_at, updated_at`
+	summary, coalesce(error_code, ''), coalesce(error_message, ''), coalesce(failed_from, ''), confirm_attempts,
+	created_at, updated_at`
 
 func scanImport(row pgx.Row) (*jobs.Import, error) {
 	var (
 		imp      jobs.Import
 		summary  []byte
 		code, ms string
+		from     string
 	)
 	err := row.Scan(&imp.ID, &imp.TenantID, &imp.Filename, &imp.ObjectKey, &imp.Size, &imp.Status,
-		&imp.Progress.RowsRead, &imp.Progress.Percent, &summary, &code, &ms, &imp.CreatedAt, &imp.UpdatedAt)
+		&imp.Progress.RowsRead, &imp.Progress.Percent, &summary, &code, &ms, &from, &imp.ConfirmAttempt,
+		&imp.CreatedAt, &imp.UpdatedAt)
 	if err != nil {
 		return nil, notFound(err)
 	}
@@ -33,6 +36,7 @@ func scanImport(row pgx.Row) (*jobs.Import, error) {
 	}
 	if code != "" {
 		imp.Error = &jobs.Failure{Code: code, Message: ms}
+		imp.FailedFrom = jobs.Status(from)
 	}
 	return &imp, nil
 }
@@ -107,10 +111,12 @@ func (db *DB) Transition(ctx context.Context, id string, from []jobs.Status, to 
 }
 
 // Fail marks import id failed with code and message, when its status is one
-// of from.
+// of from, recording that status (a confirm that failed on a transient error
+// may be confirmed again).
 func (db *DB) Fail(ctx context.Context, id string, from []jobs.Status, code, message string) (bool, error) {
 	tag, err := db.Pool.Exec(ctx, `
-		UPDATE imports SET status = 'failed', error_code = $3, error_message = $4, updated_at = now(), finished_at = now()
+		UPDATE imports SET status = 'failed', error_code = $3, error_message = $4, failed_from = status,
+			updated_at = now(), finished_at = now()
 		WHERE id = $1 AND status = ANY($2)`, id, statusStrings(from), code, message)
 	if err != nil {
 		return false, fmt.Errorf("fail import: %w", err)
