@@ -23,6 +23,7 @@ commands:
   worker                       the asynq worker (validate, confirm, retention)
   migrate                      apply the database migrations and exit
   apikey create --tenant NAME  create an API key for NAME (creating the tenant if new); prints the key last
+  bench [-rows N] [flags]      generate customer files, run them through an API and workers, print a table (docs/perf.md)
 
 configuration: environment variables, see the README (DATABASE_URL, REDIS_URL, S3_*, INTAKE_*)
 `
@@ -60,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMigrate(ctx, cfg, stdout)
 	case "apikey":
 		return runAPIKey(ctx, cfg, args[1:], stdout, stderr)
+	case "bench":
+		return runBench(ctx, cfg, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
