@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"intake/jobs"
+	"intake/jobs/report"
 )
 
 // Defaults of Config. DefaultRateLimit is what `intake api` passes unless
@@ -65,9 +66,8 @@ type server struct {
 	prom    http.Handler
 }
 
-// New returns the HTTP handler of the API over svc: every route of SPEC §7
-// but the report and template downloads, wrapped in panic recovery, request
-// logging and metrics. Routes under /v1 need an API key. New panics when
+// New returns the HTTP handler of the API over svc: every route of SPEC §7,
+// wrapped in panic recovery, request logging and metrics. Routes under /v1 need an API key. New panics when
 // cfg.Registry already holds different collectors under the API's metric
 // names, as prometheus.MustRegister would.
 func New(svc *jobs.Service, cfg Config) http.Handler {
@@ -126,6 +126,10 @@ func (s *server) routes() []route {
 		{method: "GET", path: "/v1/imports/{id}/skips", tenant: s.getSkips},
 		{method: "PUT", path: "/v1/imports/{id}/skips", tenant: s.putSkips},
 		{method: "POST", path: "/v1/imports/{id}/confirm", tenant: s.confirmImport},
+		{method: "GET", path: "/v1/imports/{id}/report.xlsx", tenant: s.getReport(report.XLSX)},
+		{method: "GET", path: "/v1/imports/{id}/report.csv", tenant: s.getReport(report.CSV)},
+		{method: "GET", path: "/v1/templates/customers.xlsx", tenant: s.getTemplate(report.XLSX)},
+		{method: "GET", path: "/v1/templates/customers.csv", tenant: s.getTemplate(report.CSV)},
 		{method: "GET", path: "/v1/customers", tenant: s.listCustomers},
 		{method: "GET", path: "/v1/customers/{code}", tenant: s.getCustomer},
 		{method: "GET", path: "/healthz", public: s.healthz},

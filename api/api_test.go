@@ -74,8 +74,8 @@ func TestEveryV1RouteNeedsAKey(t *testing.T) {
 			}
 		}
 	}
-	if n != 10 {
-		t.Errorf("%d /v1 routes, want 10", n)
+	if n != 14 {
+		t.Errorf("%d /v1 routes, want 14", n)
 	}
 	if e.store.count() != 1 || len(e.queue.enqueued()) != 0 {
 		t.Error("an unauthenticated request changed something")
@@ -139,7 +139,7 @@ func TestEveryCodeHasAStatusAndMessages(t *testing.T) {
 	want := map[string]int{
 		jobs.ErrCodeNotFound: 404, jobs.ErrCodeInvalidState: 409, jobs.ErrCodeUnskippedErrors: 409,
 		jobs.ErrCodeNameMissing: 409, jobs.ErrCodeInvalidRows: 422, jobs.ErrCodeInvalidRequest: 400,
-		jobs.ErrCodeUnauthorized: 401, jobs.ErrCodeFileTooLarge: 413, codeTooManyRequests: 429,
+		jobs.ErrCodeUnauthorized: 401, jobs.ErrCodeFileTooLarge: 413, jobs.ErrCodeFileDeleted: 410, codeTooManyRequests: 429,
 		codeMethodNotAllowed: 405, jobs.ErrCodeInternal: 500, "anything_else": 500,
 	}
 	for code, status := range want {

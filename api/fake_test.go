@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"iter"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"intake/jobs"
+	"intake/jobs/report"
 )
 
 // fakeStore is an in-memory jobs.Store holding what the API reads. The
@@ -35,6 +37,8 @@ type fakeStore struct {
 	redRows   map[string][]int
 	skips     map[string][]int
 	customers map[int64][]*jobs.Customer
+	// deleted holds the imports whose file retention deleted.
+	deleted map[string]bool
 	// lastLimit is the limit of the last list call.
 	lastLimit int
 	// panicOn makes Import panic for that id; failWith makes it fail.
@@ -51,6 +55,7 @@ func newFakeStore() *fakeStore {
 		redRows:   map[string][]int{},
 		skips:     map[string][]int{},
 		customers: map[int64][]*jobs.Customer{},
+		deleted:   map[string]bool{},
 	}
 }
 
@@ -163,6 +168,33 @@ func (s *fakeStore) Warnings(_ context.Context, id, severity string, after jobs.
 		out = append(out, w)
 	}
 	return out[:min(limit, len(out))], nil
+}
+
+// ReportMarks yields the skips and warnings of id by row, as storage does.
+func (s *fakeStore) ReportMarks(_ context.Context, id string) iter.Seq2[report.Mark, error] {
+	s.mu.Lock()
+	var marks []report.Mark
+	for _, r := range s.skips[id] {
+		marks = append(marks, report.Mark{Row: r, Skipped: true})
+	}
+	for _, w := range s.warnings[id] {
+		marks = append(marks, report.Mark{Row: w.Row, Warning: w.Warning})
+	}
+	s.mu.Unlock()
+	slices.SortStableFunc(marks, func(a, b report.Mark) int { return a.Row - b.Row })
+	return func(yield func(report.Mark, error) bool) {
+		for _, m := range marks {
+			if !yield(m, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s *fakeStore) FileDeleted(_ context.Context, id string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.deleted[id], nil
 }
 
 func (s *fakeStore) Skips(_ context.Context, id string) ([]int, error) {

@@ -37,6 +37,8 @@ func statusOf(code string) int {
 		return http.StatusUnauthorized
 	case jobs.ErrCodeFileTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case jobs.ErrCodeFileDeleted:
+		return http.StatusGone
 	case codeTooManyRequests:
 		return http.StatusTooManyRequests
 	case codeMethodNotAllowed:

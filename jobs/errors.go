@@ -33,7 +33,10 @@ const (
 	ErrCodeInvalidRequest  = "invalid_request"
 	ErrCodeUnauthorized    = "unauthorized"
 	ErrCodeFileTooLarge    = "file_too_large"
-	ErrCodeInternal        = "internal"
+	// ErrCodeFileDeleted: the upload was deleted after the retention
+	// period, so its report can no longer be produced (HTTP 410).
+	ErrCodeFileDeleted = "file_deleted"
+	ErrCodeInternal    = "internal"
 )
 
 // ErrNotFound is returned by stores for a missing row; it is a not_found Error.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"intake/jobs/sheet"
 )
 
 // Service is the set of operations the API offers on imports and
@@ -19,6 +21,12 @@ type Service struct {
 	Store Store
 	Blobs Blobs
 	Queue Enqueuer
+	// TempDir holds the copies of uploads and the reports being written
+	// (see Report); "" is os.TempDir().
+	TempDir string
+	// Limits bound what reading an upload again for its report may cost;
+	// zero values take jobs/sheet's defaults.
+	Limits sheet.Limits
 }
 
 // ObjectKey is where the file of an import is stored: built from ids only,

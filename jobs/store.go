@@ -3,8 +3,10 @@ package jobs
 import (
 	"context"
 	"io"
+	"iter"
 	"time"
 
+	"intake/jobs/report"
 	"intake/jobs/rules"
 )
 
@@ -25,6 +27,12 @@ type Store interface {
 	BeginStaging(ctx context.Context, id string) (Staging, error)
 	Existing(tenantID int64) rules.Existing
 	Warnings(ctx context.Context, id, severity string, after WarningCursor, limit int) ([]StoredWarning, error)
+	// ReportMarks streams import id's skipped rows and warnings ordered by
+	// row (a row's skip first, then its warnings by seq) for its report,
+	// from one query: nothing is collected in memory.
+	ReportMarks(ctx context.Context, id string) iter.Seq2[report.Mark, error]
+	// FileDeleted reports whether the retention task deleted import id's file.
+	FileDeleted(ctx context.Context, id string) (bool, error)
 
 	Skips(ctx context.Context, id string) ([]int, error)
 	ReplaceSkips(ctx context.Context, tenantID int64, id string, rows []int, allErrors bool) (*Skips, error)

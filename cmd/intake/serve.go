@@ -93,8 +93,9 @@ func (d *deps) close() {
 	}
 }
 
-func (d *deps) service() *jobs.Service {
-	return &jobs.Service{Store: d.db, Blobs: d.blobs, Queue: d.queue}
+func (d *deps) service(cfg config) *jobs.Service {
+	return &jobs.Service{Store: d.db, Blobs: d.blobs, Queue: d.queue, TempDir: cfg.TempDir,
+		Limits: sheet.Limits{MaxRows: cfg.MaxRows}}
 }
 
 func (d *deps) handlers(cfg config, log *slog.Logger) *jobs.Handlers {
@@ -106,7 +107,7 @@ func (d *deps) api(cfg config, log *slog.Logger) http.Handler {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		worker.NewQueueCollector(asynq.NewInspector(d.redisOpt)))
-	return api.New(d.service(), api.Config{
+	return api.New(d.service(cfg), api.Config{
 		MaxUploadBytes: cfg.MaxUpload,
 		Logger:         log,
 		Registry:       reg,
