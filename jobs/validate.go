@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -93,6 +94,13 @@ func (h *Handlers) Validate(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
+// validate reads, checks and stages the file of imp as a pipeline of three
+// goroutines joined by small bounded channels of row batches: the parser
+// (excelize's XML decoding is most of an xlsx's cost, so it gets a core to
+// itself), the Normalizer, and this goroutine, which runs the Validator and
+// feeds the staging COPY. On a 2-core worker the parse thus overlaps
+// everything else instead of adding to it, and memory stays bounded by the
+// channels' capacity (a few thousand rows).
 func (h *Handlers) validate(ctx context.Context, imp *Import) (Summary, error) {
 	path, err := h.download(ctx, imp)
 	if err != nil {
@@ -113,36 +121,51 @@ func (h *Handlers) validate(ctx context.Context, imp *Import) (Summary, error) {
 	if err := st.Late(ctx, r.HeaderWarnings()); err != nil {
 		return Summary{}, err
 	}
-	norm := rules.NewNormalizer(r.Header())
-	v := rules.NewValidator(h.Store.Existing(imp.TenantID), st, rules.Options{Header: r.Header()})
+	// Overlap: the look-up of stored customers for one batch runs while the
+	// next batch is read, so its round trip does not stall the pipeline.
+	v := rules.NewValidator(h.Store.Existing(imp.TenantID), st, rules.Options{Header: r.Header(), Overlap: true})
 	every := h.ProgressEvery
 	if every <= 0 {
 		every = 500 * time.Millisecond
 	}
+
+	// The goroutines stop (cancel) and are waited for before the reader and
+	// the staging transaction are closed.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	pctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rows := make(chan rowBatch, pipelineDepth)
+	recs := make(chan recordBatch, pipelineDepth)
+	wg.Add(2)
+	go func() { defer wg.Done(); parseRows(pctx, r, rows) }()
+	go func() { defer wg.Done(); normalizeRows(pctx, rules.NewNormalizer(r.Header()), rows, recs) }()
+
 	last := time.Now()
 	var n int64
-	for {
-		row, err := r.Next()
-		if err == io.EOF {
-			break
+	for b := range recs {
+		if b.err != nil {
+			return Summary{}, b.err
 		}
-		if err != nil {
-			return Summary{}, err
+		for i := range b.recs {
+			if err := v.Add(ctx, b.recs[i], b.ws[i]); err != nil {
+				return Summary{}, err
+			}
 		}
-		rec, ws := norm.Row(row)
-		if err := v.Add(ctx, rec, ws); err != nil {
-			return Summary{}, err
-		}
-		n++
+		n += int64(len(b.recs))
 		if now := time.Now(); now.Sub(last) >= every {
 			last = now
 			if err := ctx.Err(); err != nil {
 				return Summary{}, err
 			}
-			if err := h.Store.SetProgress(ctx, imp.ID, Progress{RowsRead: n, Percent: percent(r)}); err != nil {
+			p := Progress{RowsRead: n, Percent: min(int(b.progress*100), 99)}
+			if err := h.Store.SetProgress(ctx, imp.ID, p); err != nil {
 				return Summary{}, fmt.Errorf("progress: %w", err)
 			}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Summary{}, err
 	}
 	rs, err := v.Finish(ctx)
 	if err != nil {
@@ -157,6 +180,73 @@ func (h *Handlers) validate(ctx context.Context, imp *Import) (Summary, error) {
 		h.logger().InfoContext(ctx, "validate: import changed status meanwhile; discarded", "import", imp.ID)
 	}
 	return summary, nil
+}
+
+// Pipeline sizes: batches of pipelineBatch rows, at most pipelineDepth
+// batches waiting between two stages.
+const (
+	pipelineBatch = 256
+	pipelineDepth = 8
+)
+
+// rowBatch is a batch of read rows; err (with the rows read before it) ends
+// the stream.
+type rowBatch struct {
+	rows     []sheet.Row
+	progress float64 // the reader's progress after the batch
+	err      error
+}
+
+// recordBatch is a batch of normalized rows and their warnings.
+type recordBatch struct {
+	recs     []rules.Record
+	ws       [][]warning.Warning
+	progress float64
+	err      error
+}
+
+// parseRows reads r into out until the end of the file, an error, or ctx is
+// done; it closes out. It alone calls r until it returns.
+func parseRows(ctx context.Context, r *sheet.Reader, out chan<- rowBatch) {
+	defer close(out)
+	b := rowBatch{rows: make([]sheet.Row, 0, pipelineBatch)}
+	for {
+		row, err := r.Next()
+		if err == nil {
+			if b.rows = append(b.rows, row); len(b.rows) < pipelineBatch {
+				continue
+			}
+		} else if err != io.EOF {
+			b.err = err
+		}
+		b.progress = r.Progress()
+		select {
+		case out <- b:
+		case <-ctx.Done():
+			return
+		}
+		if err != nil {
+			return
+		}
+		b = rowBatch{rows: make([]sheet.Row, 0, pipelineBatch)}
+	}
+}
+
+// normalizeRows runs the Normalizer over the batches of in; it closes out.
+func normalizeRows(ctx context.Context, norm *rules.Normalizer, in <-chan rowBatch, out chan<- recordBatch) {
+	defer close(out)
+	for b := range in {
+		rb := recordBatch{recs: make([]rules.Record, len(b.rows)), ws: make([][]warning.Warning, len(b.rows)),
+			progress: b.progress, err: b.err}
+		for i, row := range b.rows {
+			rb.recs[i], rb.ws[i] = norm.Row(row)
+		}
+		select {
+		case out <- rb:
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // download copies the object to a temp file: excelize needs random access,
@@ -181,10 +271,4 @@ func (h *Handlers) download(ctx context.Context, imp *Import) (string, error) {
 		return "", err
 	}
 	return f.Name(), nil
-}
-
-// percent estimates validation progress from the share of the input the
-// reader has consumed, when it can tell; never 100 before the end.
-func percent(r *sheet.Reader) int {
-	return min(int(r.Progress()*100), 99)
 }

@@ -31,6 +31,12 @@ func (v *Validator) Finish(ctx context.Context) (Summary, error) {
 	if v.finished {
 		return Summary{}, errors.New("rules: Finish called twice")
 	}
+	if v.overlap {
+		if err := v.decidePending(ctx); err != nil {
+			return Summary{}, err
+		}
+		v.buf, v.next = v.next, nil
+	}
 	if err := v.flush(ctx); err != nil {
 		return Summary{}, err
 	}

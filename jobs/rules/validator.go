@@ -21,6 +21,14 @@ type Options struct {
 	// Header gives the file's column letters for the warnings the Validator
 	// adds; nil uses the template letters A–O.
 	Header *sheet.Header
+	// Overlap looks the stored customers of a full batch up in the
+	// background and decides the batch once the next one is full (or at
+	// Finish), so that the look-up's round trip overlaps the reading of the
+	// next batch instead of stalling it. The look-ups ask exactly the keys
+	// they ask without it and the output is the same; only the Sink calls lag
+	// one batch behind Add, and a look-up error is returned by the next Add
+	// or by Finish. Existing.Customers then runs on another goroutine.
+	Overlap bool
 }
 
 // Recaller may be implemented by a Sink that can give back records it has
@@ -48,6 +56,9 @@ type Validator struct {
 	custs    map[string]*customer
 	buf      []item // the current batch
 	prev     []item // the previous batch, kept for old values
+	overlap  bool
+	next     []item   // Overlap: the batch being added to
+	pending  *pending // Overlap: the full batch whose look-up runs
 	index    map[*StoredCustomer]*storedIndex
 	sum      Summary
 	finished bool
@@ -59,6 +70,14 @@ type item struct {
 	ws    []warning.Warning
 	red   bool
 	class uint32
+}
+
+// pending is a full batch whose stored customers are being looked up.
+type pending struct {
+	items  []item
+	done   chan struct{}
+	stored map[string]*StoredCustomer
+	err    error
 }
 
 // hole is the old side of a change still to be read from an earlier row.
@@ -75,7 +94,7 @@ func NewValidator(existing Existing, sink Sink, opts Options) *Validator {
 		opts.BatchSize = 1000
 	}
 	v := &Validator{existing: existing, sink: sink, batch: opts.BatchSize, cat: newCatalog(opts.Header),
-		hash: hasher{seed: maphash.MakeSeed()}, custs: make(map[string]*customer)}
+		hash: hasher{seed: maphash.MakeSeed()}, custs: make(map[string]*customer), overlap: opts.Overlap}
 	v.recall, _ = sink.(Recaller)
 	return v
 }
@@ -98,7 +117,14 @@ func (v *Validator) Add(ctx context.Context, rec Record, ws []warning.Warning) e
 	}
 	// Clipped, so that the warnings appended here never write into an array
 	// the caller shares between rows.
-	v.buf = append(v.buf, item{rec: rec, ws: slices.Clip(ws), red: red})
+	it := item{rec: rec, ws: slices.Clip(ws), red: red}
+	if v.overlap {
+		if v.next = append(v.next, it); len(v.next) >= v.batch {
+			return v.rotate(ctx)
+		}
+		return nil
+	}
+	v.buf = append(v.buf, it)
 	if len(v.buf) >= v.batch {
 		return v.flush(ctx)
 	}
@@ -114,10 +140,56 @@ func (v *Validator) flush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	stored, err := v.lookup(ctx)
+	stored, err := v.lookup(ctx, v.lookupKeys(v.buf))
 	if err != nil {
 		return err
 	}
+	return v.decide(ctx, stored)
+}
+
+// rotate (Overlap) decides the batch whose look-up is pending, then starts
+// the look-up of the batch just filled. Deciding first keeps the keys asked
+// the same as without Overlap: customers that batch found absent are not
+// asked again.
+func (v *Validator) rotate(ctx context.Context) error {
+	if err := v.decidePending(ctx); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p := &pending{items: v.next, done: make(chan struct{})}
+	keys := v.lookupKeys(p.items)
+	go func() {
+		defer close(p.done)
+		p.stored, p.err = v.lookup(ctx, keys)
+	}()
+	v.pending, v.next, v.buf = p, v.buf, nil
+	return nil
+}
+
+// decidePending (Overlap) waits for the pending look-up and decides its batch.
+func (v *Validator) decidePending(ctx context.Context) error {
+	p := v.pending
+	if p == nil {
+		return nil
+	}
+	v.pending = nil
+	select {
+	case <-p.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	if p.err != nil {
+		return p.err
+	}
+	v.buf = p.items
+	return v.decide(ctx, p.stored)
+}
+
+// decide applies the rules to v.buf with the stored customers among it and
+// hands it to the sink; v.buf then becomes v.prev, and v.buf an empty batch.
+func (v *Validator) decide(ctx context.Context, stored map[string]*StoredCustomer) error {
 	var holes []hole
 	for i := range v.buf {
 		it := &v.buf[i]
@@ -152,16 +224,16 @@ func (v *Validator) flush(ctx context.Context) error {
 	return nil
 }
 
-// lookup asks for the stored customers among the batch's keys, except those
-// an earlier batch found absent.
-func (v *Validator) lookup(ctx context.Context) (map[string]*StoredCustomer, error) {
+// lookupKeys returns the distinct keys of a batch, except those an earlier
+// batch found absent.
+func (v *Validator) lookupKeys(items []item) []string {
 	if v.existing == nil {
-		return nil, nil
+		return nil
 	}
-	seen := make(map[string]bool, len(v.buf))
-	keys := make([]string, 0, len(v.buf))
-	for i := range v.buf {
-		k := v.buf[i].rec.Key
+	seen := make(map[string]bool, len(items))
+	keys := make([]string, 0, len(items))
+	for i := range items {
+		k := items[i].rec.Key
 		if k == "" || seen[k] {
 			continue
 		}
@@ -171,6 +243,12 @@ func (v *Validator) lookup(ctx context.Context) (map[string]*StoredCustomer, err
 		}
 		keys = append(keys, k)
 	}
+	return keys
+}
+
+// lookup asks for the stored customers among keys. It reads no Validator
+// state, so that Overlap can run it on another goroutine.
+func (v *Validator) lookup(ctx context.Context, keys []string) (map[string]*StoredCustomer, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
