@@ -1,13 +1,9 @@
 package postgres
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/jackc/pgx/v5"
 
@@ -22,29 +18,46 @@ var importRowColumns = []string{"import_id", "row_num", "red", "cust_key", "code
 
 var importWarningColumns = []string{"import_id", "row_num", "seq", "severity", "code", "col", "field", "value", "params"}
 
-// Staging writes one validation run: normalized rows stream into import_rows
-// with COPY while the file is still being read, warnings are spilled to a
-// temp file (a connection runs one COPY at a time) and copied after the rows,
-// all in one transaction. A run that dies leaves nothing; Commit makes the
+// The COPY statements of a validation run, by copyStreams index.
+const (
+	copyRows = iota
+	copyWarnings
+)
+
+// warningsChunkBytes is how many encoded warnings wait before they are sent:
+// each send ends the rows' COPY and starts one of warnings, so fewer,
+// larger sends cost fewer statements.
+const warningsChunkBytes = 1 << 20
+
+// Staging writes one validation run in one transaction: normalized rows and
+// their warnings are encoded as binary COPY tuples while the file is still
+// being read and stream to import_rows and import_warnings through one
+// COPY goroutine, which alternates between the two tables (a connection
+// runs one COPY at a time). A run that dies leaves nothing; Commit makes the
 // run visible together with the validated status, so two runs of the same
 // validation can never both be stored.
 type Staging struct {
 	tx       pgx.Tx
 	importID string
-	rows     chan []any
-	copyDone chan struct{} // closed when the rows' COPY has returned
-	copyErr  error
+	uuid     [16]byte
+	copies   *copyStreams
 	cancel   context.CancelFunc
-	spill    *os.File
-	w        *bufio.Writer
-	enc      *json.Encoder
+	rows     copyBin
+	warns    copyBin
 	seq      int
-	closed   bool
+	// lateRed lists rows that get a red warning after they were staged as
+	// not red (name_missing is decided at the end of the file).
+	lateRed []int32
+	closed  bool
 }
 
 // BeginStaging opens the transaction of a validation run of import id and
 // clears anything an earlier run could have left.
 func (db *DB) BeginStaging(ctx context.Context, importID string) (jobs.Staging, error) {
+	u, err := parseUUID(importID)
+	if err != nil {
+		return nil, err
+	}
 	tx, err := db.Pool.Begin(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("begin staging: %w", err)
@@ -56,84 +69,144 @@ func (db *DB) BeginStaging(ctx context.Context, importID string) (jobs.Staging, 
 			return nil, fmt.Errorf("clear staging: %w", err)
 		}
 	}
-	spill, err := os.CreateTemp("", "intake-warnings-*.jsonl")
-	if err != nil {
-		_ = tx.Rollback(ctx)
-		return nil, fmt.Errorf("warnings spill file: %w", err)
-	}
 	cctx, cancel := context.WithCancel(ctx)
-	s := &Staging{tx: tx, importID: importID, rows: make(chan []any, 1024), copyDone: make(chan struct{}),
-		cancel: cancel, spill: spill}
-	s.w = bufio.NewWriterSize(spill, 256<<10)
-	s.enc = json.NewEncoder(s.w)
-	go func() {
-		_, s.copyErr = tx.CopyFrom(cctx, pgx.Identifier{"import_rows"}, importRowColumns, &chanSource{ctx: cctx, ch: s.rows})
-		close(s.copyDone)
-	}()
+	s := &Staging{tx: tx, importID: importID, uuid: u, cancel: cancel}
+	s.copies = startCopyStreams(cctx, tx.Conn().PgConn(), []string{
+		copyRows:     copySQL("import_rows", importRowColumns),
+		copyWarnings: copySQL("import_warnings", importWarningColumns)})
+	s.rows.b = s.copies.buffer()
+	s.warns.b = s.copies.buffer()
 	return s, nil
 }
 
 // Record stages one row and its warnings (rules.Sink).
 func (s *Staging) Record(ctx context.Context, rec rules.Record, ws []warning.Warning) error {
-	v := []any{s.importID, rec.Row, rec.Red, rec.Key, rec.Code, rec.Name, rec.VAT,
-		nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil, nil}
+	c := &s.rows
+	c.tuple(len(importRowColumns))
+	c.bytes(s.uuid[:])
+	c.int4(rec.Row)
+	c.bool(rec.Red)
+	c.text(rec.Key)
+	c.text(rec.Code)
+	c.text(rec.Name)
+	c.text(rec.VAT)
 	if a := rec.Address; a != nil {
-		v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15] =
-			rules.Fold(a.Code), a.Code, a.Name, a.Address, a.City, a.PostalCode, a.State, a.Country, a.IsDefault
-	}
-	if c := rec.Contact; c != nil {
-		v[16], v[17], v[18], v[19], v[20] = rules.Fold(c.Name), c.Name, c.Phone, c.Email, c.IsDefault
-	}
-	select {
-	case s.rows <- v:
-	case <-s.copyDone:
-		err := s.copyErr
-		if err == nil {
-			err = errors.New("copy ended early")
+		c.text(rules.Fold(a.Code))
+		for _, v := range [...]string{a.Code, a.Name, a.Address, a.City, a.PostalCode, a.State, a.Country} {
+			c.text(v)
 		}
-		return fmt.Errorf("stage rows: %w", err)
-	case <-ctx.Done():
-		return ctx.Err()
+		c.bool(a.IsDefault)
+	} else {
+		for range 9 {
+			c.null()
+		}
 	}
-	return s.Late(ctx, ws)
+	if k := rec.Contact; k != nil {
+		c.text(rules.Fold(k.Name))
+		c.text(k.Name)
+		c.text(k.Phone)
+		c.text(k.Email)
+		c.bool(k.IsDefault)
+	} else {
+		for range 5 {
+			c.null()
+		}
+	}
+	if len(c.b) >= copyChunkBytes {
+		if err := s.flushRows(ctx); err != nil {
+			return err
+		}
+	}
+	return s.warnings(ctx, ws, !rec.Red)
 }
 
-// Late spills warnings decided at the end of the file (rules.Sink).
-func (s *Staging) Late(_ context.Context, ws []warning.Warning) error {
+// Late stages warnings decided at the end of the file (rules.Sink).
+func (s *Staging) Late(ctx context.Context, ws []warning.Warning) error {
+	return s.warnings(ctx, ws, true)
+}
+
+// warnings encodes ws; with trackRed, the rows of red ones are remembered
+// to be marked red at Commit.
+func (s *Staging) warnings(ctx context.Context, ws []warning.Warning, trackRed bool) error {
 	for i := range ws {
-		if err := s.enc.Encode(&ws[i]); err != nil {
-			return fmt.Errorf("spill warnings: %w", err)
+		w := &ws[i]
+		s.seq++
+		sev := w.Severity()
+		if trackRed && sev == warning.SeverityError {
+			s.lateRed = append(s.lateRed, int32(w.Row))
 		}
+		c := &s.warns
+		c.tuple(len(importWarningColumns))
+		c.bytes(s.uuid[:])
+		c.int4(w.Row)
+		c.int4(s.seq)
+		c.text(string(sev))
+		c.text(string(w.Code))
+		c.text(w.Column)
+		c.text(w.Field)
+		c.text(w.Value)
+		if len(w.Params) > 0 || len(w.Changes) > 0 {
+			js, err := json.Marshal(paramsJSON(*w))
+			if err != nil {
+				return fmt.Errorf("warning params: %w", err)
+			}
+			c.jsonb(js)
+		} else {
+			c.null()
+		}
+	}
+	if len(s.warns.b) >= warningsChunkBytes {
+		return s.flushWarnings(ctx)
 	}
 	return nil
 }
 
-// Commit finishes the run: waits for the rows' COPY, copies the warnings,
-// marks rows that turned red at the end of the file, and moves the import
-// from validating to validated with summary. It returns false (and rolls
-// back) when the import was no longer validating, e.g. cancelled meanwhile.
+// flushRows hands the encoded rows to the COPY goroutine.
+func (s *Staging) flushRows(ctx context.Context) error {
+	if len(s.rows.b) == 0 {
+		return nil
+	}
+	if err := s.copies.send(ctx, copyRows, s.rows.b); err != nil {
+		return fmt.Errorf("stage rows: %w", err)
+	}
+	s.rows.b = s.copies.buffer()
+	return nil
+}
+
+// flushWarnings hands the encoded warnings to the COPY goroutine, after the
+// rows encoded so far.
+func (s *Staging) flushWarnings(ctx context.Context) error {
+	if err := s.flushRows(ctx); err != nil {
+		return err
+	}
+	if len(s.warns.b) == 0 {
+		return nil
+	}
+	if err := s.copies.send(ctx, copyWarnings, s.warns.b); err != nil {
+		return fmt.Errorf("stage warnings: %w", err)
+	}
+	s.warns.b = s.copies.buffer()
+	return nil
+}
+
+// Commit finishes the run: ends the COPYs, marks rows that turned red at
+// the end of the file, and moves the import from validating to validated
+// with summary. It returns false (and rolls back) when the import was no
+// longer validating, e.g. cancelled meanwhile.
 func (s *Staging) Commit(ctx context.Context, summary jobs.Summary) (bool, error) {
 	defer s.Rollback(context.WithoutCancel(ctx))
-	close(s.rows)
-	s.closed = true
-	<-s.copyDone
-	if s.copyErr != nil {
-		return false, fmt.Errorf("copy rows: %w", s.copyErr)
-	}
-	if err := s.w.Flush(); err != nil {
-		return false, fmt.Errorf("spill warnings: %w", err)
-	}
-	if _, err := s.spill.Seek(0, io.SeekStart); err != nil {
+	if err := s.flushWarnings(ctx); err != nil {
 		return false, err
 	}
-	src := &warningSource{importID: s.importID, dec: json.NewDecoder(bufio.NewReaderSize(s.spill, 256<<10))}
-	if _, err := s.tx.CopyFrom(ctx, pgx.Identifier{"import_warnings"}, importWarningColumns, src); err != nil {
-		return false, fmt.Errorf("copy warnings: %w", err)
+	s.closed = true
+	if err := s.copies.close(); err != nil {
+		return false, fmt.Errorf("copy rows: %w", err)
 	}
-	if _, err := s.tx.Exec(ctx, `UPDATE import_rows r SET red = true FROM import_warnings w
-		WHERE r.import_id = $1 AND w.import_id = $1 AND w.row_num = r.row_num AND w.severity = 'error' AND NOT r.red`,
-		s.importID); err != nil {
-		return false, fmt.Errorf("mark red rows: %w", err)
+	if len(s.lateRed) > 0 {
+		if _, err := s.tx.Exec(ctx, `UPDATE import_rows SET red = true
+			WHERE import_id = $1 AND row_num = ANY($2) AND NOT red`, s.importID, s.lateRed); err != nil {
+			return false, fmt.Errorf("mark red rows: %w", err)
+		}
 	}
 	sum, err := json.Marshal(summary)
 	if err != nil {
@@ -156,65 +229,13 @@ func (s *Staging) Commit(ctx context.Context, summary jobs.Summary) (bool, error
 // Rollback abandons the run; it is safe after Commit.
 func (s *Staging) Rollback(ctx context.Context) {
 	if !s.closed {
-		close(s.rows)
 		s.closed = true
+		s.cancel()
+		_ = s.copies.close()
 	}
 	s.cancel()
-	<-s.copyDone
 	_ = s.tx.Rollback(ctx)
-	if s.spill != nil {
-		s.spill.Close()
-		os.Remove(s.spill.Name())
-		s.spill = nil
-	}
 }
-
-// chanSource feeds CopyFrom from a channel of rows.
-type chanSource struct {
-	ctx context.Context
-	ch  <-chan []any
-	cur []any
-}
-
-func (c *chanSource) Next() bool {
-	select {
-	case v, ok := <-c.ch:
-		c.cur = v
-		return ok
-	case <-c.ctx.Done():
-		return false
-	}
-}
-func (c *chanSource) Values() ([]any, error) { return c.cur, nil }
-func (c *chanSource) Err() error             { return c.ctx.Err() }
-
-// warningSource feeds CopyFrom from the spilled warnings.
-type warningSource struct {
-	importID string
-	dec      *json.Decoder
-	seq      int
-	cur      []any
-	err      error
-}
-
-func (w *warningSource) Next() bool {
-	var x warning.Warning
-	if err := w.dec.Decode(&x); err != nil {
-		if err != io.EOF {
-			w.err = err
-		}
-		return false
-	}
-	w.seq++
-	var params any
-	if len(x.Params) > 0 || len(x.Changes) > 0 {
-		params = paramsJSON(x)
-	}
-	w.cur = []any{w.importID, x.Row, w.seq, string(x.Severity()), string(x.Code), x.Column, x.Field, x.Value, params}
-	return true
-}
-func (w *warningSource) Values() ([]any, error) { return w.cur, nil }
-func (w *warningSource) Err() error             { return w.err }
 
 // paramsJSON is the stored form of a warning's parameters: the scalar params
 // plus "changes" for old → new values.
