@@ -26,6 +26,7 @@ func FuzzCSV(f *testing.F) {
 		"Code client;Nom du client\nC1;Soci\xe9t\xe9\n",
 		"\n\nCode client;Nom du client\n",
 		"Code client;Nom;Nom du client\n",
+		"Code client;Nom du client;Statut de l'import\nC1;'=1+1;OK\n;;Erreur\n'\t;'-;\n",
 		"%PDF-1.4",
 		"PK\x03\x04garbage",
 		"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
@@ -80,6 +81,7 @@ func FuzzHeader(f *testing.F) {
 	f.Add("Nom du client\tPays", uint32(44))
 	f.Add("\t \u00a0\tfoo", uint32(1<<31))
 	f.Add("ÉTAT\tEst l’adresse par défaut", uint32(12345))
+	f.Add("Code client\tNom du client\tStatut de l'import\tMessages de l'import", uint32(3))
 	f.Fuzz(func(t *testing.T, row string, variant uint32) {
 		cells := strings.Split(row, "\t")
 		h, ws, err := NewHeader(cells)
@@ -97,8 +99,11 @@ func FuzzHeader(f *testing.F) {
 				if c.Field != NoField && h.Index(c.Field) != i {
 					t.Fatalf("column %d names %s, indexed at %d", i, c.Field.Name(), h.Index(c.Field))
 				}
-				if c.Field == NoField && strings.TrimSpace(c.Header) != "" {
+				if c.Field == NoField && !c.Report && strings.TrimSpace(c.Header) != "" {
 					unknown++
+				}
+				if c.Report && (c.Field != NoField || !h.IsReport()) {
+					t.Fatalf("report column %d: field %s, IsReport %v", i, c.Field.Name(), h.IsReport())
 				}
 			}
 			if unknown != len(ws) {
