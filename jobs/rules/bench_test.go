@@ -111,8 +111,8 @@ func stateBytesPerCustomer(t testing.TB) float64 {
 func TestStateBytesPerCustomer(t *testing.T) {
 	per := stateBytesPerCustomer(t)
 	t.Logf("%.0f heap bytes per customer", per)
-	if per > 400 {
-		t.Errorf("%.0f heap bytes per customer, want at most 400", per)
+	if per > 250 {
+		t.Errorf("%.0f heap bytes per customer, want at most 250", per)
 	}
 }
 

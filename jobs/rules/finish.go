@@ -46,13 +46,17 @@ func (v *Validator) Finish(ctx context.Context) (Summary, error) {
 	var exists []late
 	var missing []uint32 // rowClass of the rows that get name_missing
 	n := 0
-	for _, c := range v.custs {
+	err := v.st.each(func(c *customer) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
-				return Summary{}, err
+				return err
 			}
 		}
 		exists, missing = v.settle(c, exists, missing)
+		return nil
+	})
+	if err != nil {
+		return Summary{}, err
 	}
 	sort.Slice(exists, func(i, j int) bool { return exists[i].rc < exists[j].rc })
 	slices.Sort(missing)
@@ -63,7 +67,7 @@ func (v *Validator) Finish(ctx context.Context) (Summary, error) {
 			l := exists[0]
 			exists = exists[1:]
 			ws = append(ws, warning.Warning{Row: int(l.rc >> 2), Column: v.letter(sheet.CustomerCode),
-				Field: v.cat.name[sheet.CustomerCode], Code: warning.CustomerExists, Value: l.c.storedData().code,
+				Field: v.cat.name[sheet.CustomerCode], Code: warning.CustomerExists, Value: v.st.storedData(l.c).code,
 				Changes: l.changes})
 		} else {
 			ws = append(ws, warning.Warning{Row: int(missing[0] >> 2), Column: v.letter(sheet.CustomerName),
@@ -84,8 +88,8 @@ func (v *Validator) Finish(ctx context.Context) (Summary, error) {
 // moving the rows they stand on to their new class.
 func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late, []uint32) {
 	if c.flags&custExists == 0 {
-		if c.name == 0 && c.more != nil {
-			for _, rc := range c.more.pending {
+		if m := v.st.moreOf(c); c.name == 0 && m != nil {
+			for _, rc := range m.pending {
 				missing = append(missing, rc)
 				v.reclass(rc&3, classError)
 			}
@@ -93,32 +97,32 @@ func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late
 		}
 		if c.flags&custFed != 0 {
 			v.sum.CustomersNew++
-			v.sum.AddressesNew += len(c.addrs)
-			v.sum.ContactsNew += len(c.contacts)
+			v.sum.AddressesNew += v.st.countAddrs(c)
+			v.sum.ContactsNew += v.st.countContacts(c)
 		}
 		return exists, missing
 	}
-	ss := c.storedData()
+	ss := v.st.storedData(c)
 	if c.flags&custFed == 0 || ss == nil {
 		return exists, missing
 	}
 	changed := false
-	for i := range c.addrs {
-		switch {
-		case c.addrs[i].flags&entryStored == 0:
+	for i := c.addrs; i != 0; i = v.st.addrs.at(i).prev {
+		switch e := v.st.addrs.at(i); {
+		case e.flags&entryStored == 0:
 			v.sum.AddressesNew++
 			changed = true
-		case c.addrs[i].flags&entryUpdated != 0:
+		case e.flags&entryUpdated != 0:
 			v.sum.AddressesUpdated++
 			changed = true
 		}
 	}
-	for i := range c.contacts {
-		switch {
-		case c.contacts[i].flags&entryStored == 0:
+	for i := c.contacts; i != 0; i = v.st.contacts.at(i).prev {
+		switch e := v.st.contacts.at(i); {
+		case e.flags&entryStored == 0:
 			v.sum.ContactsNew++
 			changed = true
-		case c.contacts[i].flags&entryUpdated != 0:
+		case e.flags&entryUpdated != 0:
 			v.sum.ContactsUpdated++
 			changed = true
 		}

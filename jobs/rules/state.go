@@ -38,17 +38,19 @@ const (
 )
 
 // customer is the cross-row state of one customer code: fingerprints and
-// row numbers, never rows. The Validator keys it by the folded code.
+// row numbers, never rows. It holds no pointer (its addresses, contacts and
+// rare extras are indexes into the state's arenas), so that the garbage
+// collector never scans the state, whatever its size.
 type customer struct {
+	key             uint64 // fingerprint of the folded code
 	name, vat       uint64 // fingerprints of the winning values; 0 = none yet
 	nameRow, vatRow int32  // the row that set the winning value
 	first           uint32 // rowClass of the first non-red row
 	addrDefRow      int32  // first row marking a default address; 0 = none
 	contactDefRow   int32  // first row marking a default contact; 0 = none
+	addrs, contacts uint32 // the last entry added, 1-based; 0 = none (entries link to the one before)
+	more            uint32 // 1-based index into state.more; 0 for most customers
 	flags           uint8
-	addrs           []addrEntry
-	contacts        []contactEntry
-	more            *customerMore // nil for most customers
 }
 
 // customerMore holds what few customers need.
@@ -58,9 +60,9 @@ type customerMore struct {
 	pending []uint32
 	// stored is kept only for a stored customer that the file feeds.
 	stored *storedState
-	// addrIdx and contactIdx index the entries of customers with many
-	// addresses or contacts, which a linear search would make quadratic.
-	addrIdx, contactIdx map[uint64]int32
+	// addrIdx and contactIdx index the entries (1-based) of customers with
+	// many addresses or contacts, which a list walk would make quadratic.
+	addrIdx, contactIdx map[uint64]uint32
 }
 
 // storedState is what customer_exists needs about a stored customer: the
@@ -107,107 +109,303 @@ const (
 
 // addrEntry is one address code of a customer: the fingerprint of its folded
 // code and, per detail field (addressDetails), the fingerprint of the value
-// that wins so far with the row that gave it. Per-field fingerprints are what
-// let a blank never count as a difference.
+// that wins so far. Per-field fingerprints are what let a blank never count
+// as a difference. The row that gave each winning value is the entry's
+// first row until a later row changes a value; only then are the rows kept
+// apart (rows, an index into state.addrRows).
 type addrEntry struct {
-	key    uint64
-	val    [6]uint64
-	valRow [6]int32
-	row    int32 // first row of this address
-	flags  uint8
+	key   uint64
+	val   [6]uint64
+	row   int32  // first row of this address
+	prev  uint32 // the customer's entry added before, 1-based; 0 = none
+	rows  uint32 // 1-based index into state.addrRows; 0: every value is from row
+	flags uint8
 }
 
 // contactEntry is addrEntry for a contact, keyed by its folded name.
 type contactEntry struct {
-	key    uint64
-	val    [2]uint64
-	valRow [2]int32
-	row    int32
-	flags  uint8
+	key   uint64
+	val   [2]uint64
+	row   int32
+	prev  uint32
+	rows  uint32 // 1-based index into state.contactRows
+	flags uint8
 }
 
 // indexAfter is the number of entries beyond which a customer's entries get a
 // map index.
 const indexAfter = 16
 
-// addr returns the entry of key, or nil.
-func (c *customer) addr(key uint64) *addrEntry {
-	if c.more != nil && c.more.addrIdx != nil {
-		if i, ok := c.more.addrIdx[key]; ok {
-			return &c.addrs[i]
-		}
+// state is the Validator's memory across rows: the customers by the
+// fingerprint of their folded code (an open-addressing table of indexes),
+// and chunked arenas of fixed-size, pointer-free entries. Nothing is freed
+// before the end of the file; nothing moves once added (chunks are never
+// reallocated), so pointers into the arenas stay valid.
+type state struct {
+	table       []uint32 // 1-based customer indexes; 0 = empty slot; a power of two long
+	custs       arena[customer]
+	addrs       arena[addrEntry]
+	contacts    arena[contactEntry]
+	addrRows    arena[[6]int32]
+	contactRows arena[[2]int32]
+	more        []customerMore // index 0 unused
+	freeMore    []uint32
+}
+
+// find returns the customer of key (a fingerprint), or nil.
+func (s *state) find(key uint64) *customer {
+	if len(s.table) == 0 {
 		return nil
 	}
-	for i := range c.addrs {
-		if c.addrs[i].key == key {
-			return &c.addrs[i]
+	mask := uint64(len(s.table) - 1)
+	for i := key & mask; ; i = (i + 1) & mask {
+		idx := s.table[i]
+		if idx == 0 {
+			return nil
+		}
+		if c := s.custs.at(idx); c.key == key {
+			return c
+		}
+	}
+}
+
+// add adds a customer of key, which find does not know.
+func (s *state) add(key uint64) *customer {
+	if (s.custs.n+1)*4 > len(s.table)*3 {
+		s.grow()
+	}
+	idx := s.custs.add(customer{key: key})
+	s.place(key, idx)
+	return s.custs.at(idx)
+}
+
+func (s *state) place(key uint64, idx uint32) {
+	mask := uint64(len(s.table) - 1)
+	i := key & mask
+	for s.table[i] != 0 {
+		i = (i + 1) & mask
+	}
+	s.table[i] = idx
+}
+
+// grow doubles the table and places every customer again.
+func (s *state) grow() {
+	s.table = make([]uint32, max(1024, 2*len(s.table)))
+	for idx := uint32(1); idx <= uint32(s.custs.n); idx++ {
+		s.place(s.custs.at(idx).key, idx)
+	}
+}
+
+// each calls fn for every customer, in the order they were added.
+func (s *state) each(fn func(c *customer) error) error {
+	for idx := uint32(1); idx <= uint32(s.custs.n); idx++ {
+		if err := fn(s.custs.at(idx)); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// addAddr appends a new entry and returns it.
-func (c *customer) addAddr(key uint64, row int) *addrEntry {
-	c.addrs = append(c.addrs, addrEntry{key: key, row: int32(row)})
-	if len(c.addrs) > indexAfter {
-		m := c.extra()
-		if m.addrIdx == nil {
-			m.addrIdx = make(map[uint64]int32, 2*len(c.addrs))
-			for i := range c.addrs {
-				m.addrIdx[c.addrs[i].key] = int32(i)
+// extra returns c's customerMore, making it.
+func (s *state) extra(c *customer) *customerMore {
+	if c.more == 0 {
+		if n := len(s.freeMore); n > 0 {
+			c.more, s.freeMore = s.freeMore[n-1], s.freeMore[:n-1]
+		} else {
+			if len(s.more) == 0 {
+				s.more = append(s.more, customerMore{})
 			}
+			s.more = append(s.more, customerMore{})
+			c.more = uint32(len(s.more) - 1)
 		}
-		m.addrIdx[key] = int32(len(c.addrs) - 1)
 	}
-	return &c.addrs[len(c.addrs)-1]
+	return &s.more[c.more]
 }
 
-// contact returns the entry of key, or nil.
-func (c *customer) contact(key uint64) *contactEntry {
-	if c.more != nil && c.more.contactIdx != nil {
-		if i, ok := c.more.contactIdx[key]; ok {
-			return &c.contacts[i]
-		}
+// moreOf returns c's customerMore, or nil.
+func (s *state) moreOf(c *customer) *customerMore {
+	if c.more == 0 {
 		return nil
 	}
-	for i := range c.contacts {
-		if c.contacts[i].key == key {
-			return &c.contacts[i]
-		}
-	}
-	return nil
+	return &s.more[c.more]
 }
 
-// addContact appends a new entry and returns it.
-func (c *customer) addContact(key uint64, row int) *contactEntry {
-	c.contacts = append(c.contacts, contactEntry{key: key, row: int32(row)})
-	if len(c.contacts) > indexAfter {
-		m := c.extra()
-		if m.contactIdx == nil {
-			m.contactIdx = make(map[uint64]int32, 2*len(c.contacts))
-			for i := range c.contacts {
-				m.contactIdx[c.contacts[i].key] = int32(i)
-			}
-		}
-		m.contactIdx[key] = int32(len(c.contacts) - 1)
-	}
-	return &c.contacts[len(c.contacts)-1]
-}
-
-// extra returns c.more, making it.
-func (c *customer) extra() *customerMore {
-	if c.more == nil {
-		c.more = &customerMore{}
-	}
-	return c.more
+// dropMore frees c's customerMore.
+func (s *state) dropMore(c *customer) {
+	s.more[c.more] = customerMore{}
+	s.freeMore = append(s.freeMore, c.more)
+	c.more = 0
 }
 
 // storedData returns the stored-customer state, or nil for a new customer.
-func (c *customer) storedData() *storedState {
-	if c.more == nil {
+func (s *state) storedData(c *customer) *storedState {
+	if m := s.moreOf(c); m != nil {
+		return m.stored
+	}
+	return nil
+}
+
+// addr returns c's entry of key, or nil.
+func (s *state) addr(c *customer, key uint64) *addrEntry {
+	if m := s.moreOf(c); m != nil && m.addrIdx != nil {
+		if i, ok := m.addrIdx[key]; ok {
+			return s.addrs.at(i)
+		}
 		return nil
 	}
-	return c.more.stored
+	for i := c.addrs; i != 0; {
+		e := s.addrs.at(i)
+		if e.key == key {
+			return e
+		}
+		i = e.prev
+	}
+	return nil
+}
+
+// addAddr adds an entry of key to c and returns it.
+func (s *state) addAddr(c *customer, key uint64, row int) *addrEntry {
+	i := s.addrs.add(addrEntry{key: key, row: int32(row), prev: c.addrs})
+	c.addrs = i
+	if m := s.moreOf(c); m != nil && m.addrIdx != nil {
+		m.addrIdx[key] = i
+	} else if n := s.countAddrs(c); n > indexAfter {
+		m := s.extra(c)
+		m.addrIdx = make(map[uint64]uint32, 2*n)
+		for j := c.addrs; j != 0; j = s.addrs.at(j).prev {
+			m.addrIdx[s.addrs.at(j).key] = j
+		}
+	}
+	return s.addrs.at(i)
+}
+
+func (s *state) countAddrs(c *customer) int {
+	n := 0
+	for i := c.addrs; i != 0; i = s.addrs.at(i).prev {
+		n++
+	}
+	return n
+}
+
+// addrRow returns the row that gave e's winning value of detail j (0: none).
+func (s *state) addrRow(e *addrEntry, j int) int32 {
+	if e.rows != 0 {
+		return s.addrRows.at(e.rows)[j]
+	}
+	if e.val[j] != 0 {
+		return e.row
+	}
+	return 0
+}
+
+// setAddr makes sum, from row, the winning value of e's detail j.
+func (s *state) setAddr(e *addrEntry, j int, sum uint64, row int) {
+	if e.rows == 0 && int32(row) != e.row {
+		var rows [6]int32
+		for k := range rows {
+			rows[k] = s.addrRow(e, k)
+		}
+		e.rows = s.addrRows.add(rows)
+	}
+	e.val[j] = sum
+	if e.rows != 0 {
+		s.addrRows.at(e.rows)[j] = int32(row)
+	}
+}
+
+// contact returns c's entry of key, or nil.
+func (s *state) contact(c *customer, key uint64) *contactEntry {
+	if m := s.moreOf(c); m != nil && m.contactIdx != nil {
+		if i, ok := m.contactIdx[key]; ok {
+			return s.contacts.at(i)
+		}
+		return nil
+	}
+	for i := c.contacts; i != 0; {
+		e := s.contacts.at(i)
+		if e.key == key {
+			return e
+		}
+		i = e.prev
+	}
+	return nil
+}
+
+// addContact adds an entry of key to c and returns it.
+func (s *state) addContact(c *customer, key uint64, row int) *contactEntry {
+	i := s.contacts.add(contactEntry{key: key, row: int32(row), prev: c.contacts})
+	c.contacts = i
+	if m := s.moreOf(c); m != nil && m.contactIdx != nil {
+		m.contactIdx[key] = i
+	} else if n := s.countContacts(c); n > indexAfter {
+		m := s.extra(c)
+		m.contactIdx = make(map[uint64]uint32, 2*n)
+		for j := c.contacts; j != 0; j = s.contacts.at(j).prev {
+			m.contactIdx[s.contacts.at(j).key] = j
+		}
+	}
+	return s.contacts.at(i)
+}
+
+func (s *state) countContacts(c *customer) int {
+	n := 0
+	for i := c.contacts; i != 0; i = s.contacts.at(i).prev {
+		n++
+	}
+	return n
+}
+
+// contactRow is addrRow for a contact.
+func (s *state) contactRow(e *contactEntry, j int) int32 {
+	if e.rows != 0 {
+		return s.contactRows.at(e.rows)[j]
+	}
+	if e.val[j] != 0 {
+		return e.row
+	}
+	return 0
+}
+
+// setContact is setAddr for a contact.
+func (s *state) setContact(e *contactEntry, j int, sum uint64, row int) {
+	if e.rows == 0 && int32(row) != e.row {
+		var rows [2]int32
+		for k := range rows {
+			rows[k] = s.contactRow(e, k)
+		}
+		e.rows = s.contactRows.add(rows)
+	}
+	e.val[j] = sum
+	if e.rows != 0 {
+		s.contactRows.at(e.rows)[j] = int32(row)
+	}
+}
+
+// arenaBits sizes an arena's chunks: 4096 entries.
+const arenaBits = 12
+
+// arena is an append-only store of Ts in fixed chunks, addressed by 1-based
+// uint32 indexes: no per-entry allocation, no copy when it grows, and, for a
+// pointer-free T, nothing for the garbage collector to scan.
+type arena[T any] struct {
+	chunks [][]T
+	n      int
+}
+
+// add stores v and returns its index.
+func (a *arena[T]) add(v T) uint32 {
+	if a.n>>arenaBits == len(a.chunks) {
+		a.chunks = append(a.chunks, make([]T, 1<<arenaBits))
+	}
+	a.chunks[a.n>>arenaBits][a.n&(1<<arenaBits-1)] = v
+	a.n++
+	return uint32(a.n)
+}
+
+// at returns the entry of index i.
+func (a *arena[T]) at(i uint32) *T {
+	i--
+	return &a.chunks[i>>arenaBits][i&(1<<arenaBits-1)]
 }
 
 // addressValues returns the details of a in addressDetails order.

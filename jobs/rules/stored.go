@@ -86,7 +86,7 @@ func (v *Validator) storedIdx(sc *StoredCustomer) *storedIndex {
 // storedState returns c's stored-customer state, making it from sc the
 // first time a non-red row of c is decided.
 func (v *Validator) storedState(c *customer, sc *StoredCustomer) *storedState {
-	m := c.extra()
+	m := v.st.extra(c)
 	if m.stored != nil {
 		return m.stored
 	}

@@ -53,7 +53,7 @@ type Validator struct {
 	batch    int
 	cat      *catalog
 	hash     hasher
-	custs    map[string]*customer
+	st       state
 	buf      []item // the current batch
 	prev     []item // the previous batch, kept for old values
 	overlap  bool
@@ -94,7 +94,7 @@ func NewValidator(existing Existing, sink Sink, opts Options) *Validator {
 		opts.BatchSize = 1000
 	}
 	v := &Validator{existing: existing, sink: sink, batch: opts.BatchSize, cat: newCatalog(opts.Header),
-		hash: hasher{seed: maphash.MakeSeed()}, custs: make(map[string]*customer), overlap: opts.Overlap}
+		hash: hasher{seed: maphash.MakeSeed()}, overlap: opts.Overlap}
 	v.recall, _ = sink.(Recaller)
 	return v
 }
@@ -238,7 +238,7 @@ func (v *Validator) lookupKeys(items []item) []string {
 			continue
 		}
 		seen[k] = true
-		if c := v.custs[k]; c != nil && c.flags&custExists == 0 {
+		if c := v.st.find(v.hash.sum(k)); c != nil && c.flags&custExists == 0 {
 			continue
 		}
 		keys = append(keys, k)
@@ -263,18 +263,18 @@ func (v *Validator) lookup(ctx context.Context, keys []string) (map[string]*Stor
 func (v *Validator) process(i int, sc *StoredCustomer, holes []hole) []hole {
 	it := &v.buf[i]
 	rec := &it.rec
-	c := v.custs[rec.Key]
+	key := v.hash.sum(rec.Key)
+	c := v.st.find(key)
 	if c == nil {
-		c = &customer{}
+		c = v.st.add(key)
 		if sc != nil {
 			c.flags |= custExists
 		}
-		v.custs[rec.Key] = c
 	}
 	if it.red {
 		it.class = classError
 		if rec.Name == "" && c.name == 0 && c.flags&custExists == 0 {
-			m := c.extra()
+			m := v.st.extra(c)
 			m.pending = append(m.pending, rowClass(rec.Row, classError))
 		}
 		return holes
@@ -305,14 +305,14 @@ func (v *Validator) process(i int, sc *StoredCustomer, holes []hole) []hole {
 		c.first = rowClass(rec.Row, it.class)
 	}
 	if c.name != 0 {
-		if m := c.more; m != nil {
+		if m := v.st.moreOf(c); m != nil {
 			m.pending = nil
 			if m.stored == nil && m.addrIdx == nil && m.contactIdx == nil {
-				c.more = nil
+				v.st.dropMore(c)
 			}
 		}
 	} else if c.flags&custExists == 0 {
-		m := c.extra()
+		m := v.st.extra(c)
 		m.pending = append(m.pending, rowClass(rec.Row, it.class))
 	}
 	return holes
@@ -352,13 +352,13 @@ func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCusto
 	for j := range vals {
 		sums[j] = v.hash.sum(vals[j])
 	}
-	e := c.addr(key)
+	e := v.st.addr(c, key)
 	if e != nil {
 		var changes []warning.Change
 		w := len(it.ws)
 		for j, f := range addressDetails() {
 			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
-				holes = append(holes, hole{item: i, w: w, c: len(changes), row: e.valRow[j], field: f})
+				holes = append(holes, hole{item: i, w: w, c: len(changes), row: v.st.addrRow(e, j), field: f})
 				changes = append(changes, warning.Change{Field: v.cat.name[f], New: vals[j]})
 			}
 		}
@@ -366,14 +366,14 @@ func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCusto
 			it.ws = append(it.ws, v.rowWarning(it, sheet.AddressCode, warning.AddressRepeated, a.Code, firstRow(e.row), changes))
 		}
 	} else {
-		e = c.addAddr(key, row)
+		e = v.st.addAddr(c, key, row)
 		if ss != nil && !ss.hasAddrs && ss.addrDef.firstKey == 0 {
 			ss.addrDef.firstKey, ss.addrDef.first = key, a.Code
 		}
 	}
 	for j := range sums {
 		if sums[j] != 0 && sums[j] != e.val[j] {
-			e.val[j], e.valRow[j] = sums[j], int32(row)
+			v.st.setAddr(e, j, sums[j], row)
 		}
 	}
 
@@ -420,13 +420,13 @@ func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCusto
 	for j := range vals {
 		sums[j] = v.hash.sum(vals[j])
 	}
-	e := c.contact(key)
+	e := v.st.contact(c, key)
 	if e != nil {
 		var changes []warning.Change
 		w := len(it.ws)
 		for j, f := range contactDetails() {
 			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
-				holes = append(holes, hole{item: i, w: w, c: len(changes), row: e.valRow[j], field: f})
+				holes = append(holes, hole{item: i, w: w, c: len(changes), row: v.st.contactRow(e, j), field: f})
 				changes = append(changes, warning.Change{Field: v.cat.name[f], New: vals[j]})
 			}
 		}
@@ -434,14 +434,14 @@ func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCusto
 			it.ws = append(it.ws, v.rowWarning(it, sheet.ContactName, warning.ContactRepeated, k.Name, firstRow(e.row), changes))
 		}
 	} else {
-		e = c.addContact(key, row)
+		e = v.st.addContact(c, key, row)
 		if ss != nil && !ss.hasContact && ss.contactDef.firstKey == 0 {
 			ss.contactDef.firstKey, ss.contactDef.first = key, k.Name
 		}
 	}
 	for j := range sums {
 		if sums[j] != 0 && sums[j] != e.val[j] {
-			e.val[j], e.valRow[j] = sums[j], int32(row)
+			v.st.setContact(e, j, sums[j], row)
 		}
 	}
 
