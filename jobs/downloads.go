@@ -92,7 +92,7 @@ func (s *Service) Report(ctx context.Context, tenantID int64, id, lang string, f
 	}
 	body := &tempFile{File: out}
 	lang = warning.Lang(lang)
-	in := report.Input{Header: r.Header(), Rows: r, Marks: s.Store.ReportMarks(ctx, imp.ID)}
+	in := report.Input{Header: r.Header(), Rows: &ctxRows{ctx: ctx, rows: r}, Marks: s.Store.ReportMarks(ctx, imp.ID)}
 	err = report.Write(out, format, in, report.Options{Lang: lang, TempDir: s.TempDir})
 	var size int64
 	if err == nil {
@@ -165,6 +165,23 @@ func reportName(filename, lang string, format report.Format) string {
 		base = "import"
 	}
 	return base + "-" + warning.DownloadName(lang, "report") + "." + string(format)
+}
+
+// ctxRows stops a report's rows when ctx is done (the client went away),
+// checking every 1,024 rows.
+type ctxRows struct {
+	ctx  context.Context
+	rows report.Rows
+	n    int
+}
+
+func (c *ctxRows) Next() (sheet.Row, error) {
+	if c.n++; c.n%1024 == 0 {
+		if err := c.ctx.Err(); err != nil {
+			return sheet.Row{}, err
+		}
+	}
+	return c.rows.Next()
 }
 
 // tempFile is a file removed when closed.

@@ -133,9 +133,8 @@ func WriteXLSX(w io.Writer, in Input, opts Options) (err error) {
 // whole archive in a bytes.Buffer first. Deflate's fastest level keeps a
 // million-row report quick; it still compresses sheet XML about tenfold.
 func writeZip(f *excelize.File, w io.Writer) error {
-	var zw *zip.Writer
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		zw = zip.NewWriter(w)
+		zw := zip.NewWriter(w)
 		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(out, flate.BestSpeed)
 		})
@@ -213,7 +212,10 @@ func sheetName(lang string) string {
 func (x *xlsxWriter) writeHeader() error {
 	h := &x.m.header
 	for j, v := range h.cells {
-		x.vals[j] = excelize.Cell{StyleID: x.st.header, Value: v}
+		x.vals[j] = excelize.Cell{StyleID: x.st.header}
+		if v != "" {
+			x.vals[j] = excelize.Cell{StyleID: x.st.header, Value: v}
+		}
 	}
 	for j := range x.m.columns() {
 		if msg := cellMessages(x.lang, h, j); msg != "" {
