@@ -180,4 +180,3 @@ func writeUploadXLSX(path string, hdr []string, n int) error {
 	}
 	return out.Close()
 }
-
