@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -49,12 +51,25 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 		return nil, &jobs.Error{Code: jobs.ErrCodeInvalidState,
 			Message: fmt.Sprintf("the skip list of an import that is %s cannot change", imp.Status)}
 	}
-	bad, err := collectInts(ctx, tx, `SELECT DISTINCT x FROM unnest($2::int[]) AS x
-		WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = $1 AND r.row_num = x) ORDER BY x LIMIT 100`, id, rows)
+	// Row numbers are int4 in the database: one out of its range cannot be a
+	// data row, and would fail to encode as a parameter (a 500, not a 422).
+	var bad, inRange []int
+	for _, r := range rows {
+		if r < 1 || r > math.MaxInt32 {
+			bad = append(bad, r)
+		} else {
+			inRange = append(inRange, r)
+		}
+	}
+	missing, err := collectInts(ctx, tx, `SELECT DISTINCT x FROM unnest($2::int[]) AS x
+		WHERE NOT EXISTS (SELECT 1 FROM import_rows r WHERE r.import_id = $1 AND r.row_num = x) ORDER BY x LIMIT 100`, id, inRange)
 	if err != nil {
 		return nil, fmt.Errorf("check skip rows: %w", err)
 	}
-	if len(bad) > 0 {
+	if bad = append(bad, missing...); len(bad) > 0 {
+		slices.Sort(bad)
+		bad = slices.Compact(bad)
+		bad = bad[:min(len(bad), 100)]
 		return nil, &jobs.Error{Code: jobs.ErrCodeInvalidRows, Rows: bad,
 			Message: "some rows are not data rows of the file (the header, blank rows or past the end)"}
 	}
@@ -62,7 +77,7 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 		return nil, fmt.Errorf("replace skips: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO import_skips (import_id, row_num)
-		SELECT $1, x FROM unnest($2::int[]) AS x ON CONFLICT DO NOTHING`, id, rows); err != nil {
+		SELECT $1, x FROM unnest($2::int[]) AS x ON CONFLICT DO NOTHING`, id, inRange); err != nil {
 		return nil, fmt.Errorf("replace skips: %w", err)
 	}
 	if allErrors {
