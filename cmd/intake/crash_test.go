@@ -1,0 +1,317 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+
+	"intake/jobs"
+)
+
+// crashScale is the size of the crash test: small in CI, large for the
+// recorded run of docs/reliability.md:
+//
+//	INTAKE_CRASH_ROWS=50000 INTAKE_CRASH_KILLS=12 go test -run TestCrash -timeout 60m -v ./cmd/intake
+type crashScale struct {
+	rows  int    // data rows per file (INTAKE_CRASH_ROWS, default 4000)
+	files int    // files per tenant (INTAKE_CRASH_FILES, default 4)
+	kills int    // SIGKILLs (INTAKE_CRASH_KILLS, default 3)
+	seed  uint64 // INTAKE_CRASH_SEED, default random (logged)
+}
+
+func crashScaleFromEnv(t *testing.T) crashScale {
+	t.Helper()
+	s := crashScale{rows: 4000, files: 4, kills: 3, seed: rand.Uint64()}
+	for name, dst := range map[string]*int{"INTAKE_CRASH_ROWS": &s.rows, "INTAKE_CRASH_FILES": &s.files, "INTAKE_CRASH_KILLS": &s.kills} {
+		if v := os.Getenv(name); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				t.Fatalf("%s=%q: want a positive integer", name, v)
+			}
+			*dst = n
+		}
+	}
+	if v := os.Getenv("INTAKE_CRASH_SEED"); v != "" {
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			t.Fatalf("INTAKE_CRASH_SEED=%q: %v", v, err)
+		}
+		s.seed = n
+	}
+	return s
+}
+
+// TestCrashWorkersKilledDuringValidateAndConfirm runs the API and two
+// worker processes and SIGKILLs a worker at random moments while it is
+// validating or confirming (restarting it at once, as a supervisor would).
+// Tenant B's files are validated first; then tenant A's files are uploaded
+// while B's are confirmed, under the kills; then A's are confirmed. Every
+// import must complete; the customers, addresses and contacts must equal a
+// clean run that applies the same files one at a time in the same order (no
+// row lost, none applied twice); and each import's warnings must equal the
+// clean run's (each stored once). A killed task waits for asynq's
+// recoverer: its 30s lease, 30s of allowance for clock skew, and the
+// recoverer's one-minute period, so 1–2 minutes; the kills are grouped so
+// that the CI-scale run waits for that about once.
+func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
+	t.Parallel()
+	sc := crashScaleFromEnv(t)
+	t.Logf("scale: %d files of %d rows per tenant, %d kills, seed %d", sc.files, sc.rows, sc.kills, sc.seed)
+	c := newCluster(t, clusterOpts{redisURL: "redis://127.0.0.1:6379/10"})
+	keys := map[string]string{"tenant-a": c.http.keyA, "tenant-b": c.http.keyB}
+	var filesA, filesB []importFile
+	for i := range sc.files {
+		filesA = append(filesA, importFile{tenant: "tenant-a", name: fmt.Sprintf("a-%02d.csv", i),
+			data: customersCSV(sc.seed+uint64(2*i), sc.rows, sc.rows/4)})
+		filesB = append(filesB, importFile{tenant: "tenant-b", name: fmt.Sprintf("b-%02d.csv", i),
+			data: customersCSV(sc.seed+uint64(2*i+1), sc.rows, sc.rows/4)})
+	}
+	upload := func(files []importFile) []string {
+		ids := make([]string, len(files))
+		parallel(t, len(files), func(i int) error {
+			var err error
+			ids[i], err = postFile(c.http.url, keys[files[i].tenant], files[i].name, files[i].data)
+			return err
+		})
+		return ids
+	}
+	skipAndConfirm := func(files []importFile, ids []string) error {
+		for i, id := range ids {
+			key := keys[files[i].tenant]
+			if err := call("PUT", c.http.url+"/v1/imports/"+id+"/skips", key, strings.NewReader(`{"rows":[],"all_errors":true}`),
+				"application/json", http.StatusOK, nil); err != nil {
+				return err
+			}
+			if err := call("POST", c.http.url+"/v1/imports/"+id+"/confirm", key, nil, "", http.StatusAccepted, nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	wait := max(5*time.Minute, time.Duration(sc.rows*sc.files/1000)*30*time.Second)
+
+	start := time.Now()
+	idsB := upload(filesB)
+	waitStatuses(t, c.db, idsB, wait, jobs.StatusValidated)
+
+	k := &killer{c: c, r: rand.New(rand.NewPCG(sc.seed, 1)), want: sc.kills}
+	// Phase 1: A's files validate while B's confirm, under the kills.
+	kctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); k.run(kctx) }()
+	var idsA []string
+	var confirmErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); confirmErr = skipAndConfirm(filesB, idsB) }()
+	idsA = upload(filesA)
+	wg.Wait()
+	if confirmErr != nil {
+		t.Fatal(confirmErr)
+	}
+	waitStatuses(t, c.db, idsA, wait, jobs.StatusValidated)
+	waitStatuses(t, c.db, idsB, wait, jobs.StatusCompleted)
+	phase1 := time.Since(start)
+	// Phase 2: A's confirms, under the kills that remain.
+	if err := skipAndConfirm(filesA, idsA); err != nil {
+		t.Fatal(err)
+	}
+	waitStatuses(t, c.db, idsA, wait, jobs.StatusCompleted)
+	stop()
+	<-done
+	total := time.Since(start)
+
+	byKind := map[string]int{}
+	for _, kl := range k.log {
+		byKind[kl.kind]++
+	}
+	if byKind["validate"] == 0 || byKind["confirm"] == 0 {
+		t.Errorf("kills by kind %v: want at least one during validate and one during confirm", byKind)
+	}
+	recovered := k.recovered(t, append(slices.Clone(idsB), idsA...))
+
+	// B's files were all confirmed before A's: replay B then A, each in the
+	// order its confirms were applied.
+	order, _ := confirmOrder(t, c, append(slices.Clone(idsB), idsA...))
+	byID := map[string]importFile{}
+	for i, id := range idsA {
+		byID[id] = filesA[i]
+	}
+	for i, id := range idsB {
+		byID[id] = filesB[i]
+	}
+	var replay []importFile
+	for _, id := range order {
+		replay = append(replay, byID[id])
+	}
+	want, digests := replayImports(t, replay)
+	got, n := dataChecksum(t, c.db)
+	if got != want {
+		t.Errorf("after the kills, the data differs from a clean run (%d customers, %d addresses, %d contacts)", n[0], n[1], n[2])
+	}
+	warnings := 0
+	for _, id := range order {
+		d, nw := warningDigest(t, c.db, id)
+		warnings += nw
+		if d != digests[byID[id].name] {
+			t.Errorf("%s: its warnings differ from the clean run's", byID[id].name)
+		}
+	}
+	t.Logf("kills: %d (%v) at %s; tasks recovered after a lease expiry: %s; phase 1 (validate A + confirm B) %v, total %v; "+
+		"%d customers, %d addresses, %d contacts, %d warnings; checksum %s equals the clean run's",
+		len(k.log), byKind, k.times(start), recovered, phase1.Round(time.Second), total.Round(time.Second),
+		n[0], n[1], n[2], warnings, got)
+}
+
+// killer SIGKILLs the cluster's workers while they are in a validate or a
+// confirm transaction, alternating between the two when it can, and
+// restarts each killed worker at once.
+type killer struct {
+	c    *cluster
+	r    *rand.Rand
+	want int
+	log  []kill
+}
+
+// kill is one SIGKILL: when, which worker, and what it was doing.
+type kill struct {
+	at     time.Time
+	worker int
+	kind   string // "validate" or "confirm"
+}
+
+// run kills until it has killed want times or ctx is done.
+func (k *killer) run(ctx context.Context) {
+	for len(k.log) < k.want {
+		// A random moment: 0.1 to 1.5 s on.
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(100+k.r.IntN(1400)) * time.Millisecond):
+		}
+		prefer := "validate"
+		if k.count("validate") > k.count("confirm") {
+			prefer = "confirm"
+		}
+		w, kind := k.busy(ctx, prefer)
+		if w < 0 {
+			continue
+		}
+		k.c.kill(k.c.workers[w])
+		k.log = append(k.log, kill{at: time.Now(), worker: w, kind: kind})
+		k.c.run(k.c.workers[w])
+	}
+}
+
+func (k *killer) count(kind string) int {
+	n := 0
+	for _, kl := range k.log {
+		if kl.kind == kind {
+			n++
+		}
+	}
+	return n
+}
+
+// busy waits up to 2s for a worker in a transaction of kind prefer, and
+// returns it; failing that, a worker busy with the other kind, if any.
+func (k *killer) busy(ctx context.Context, prefer string) (int, string) {
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		got := k.activity(ctx)
+		for w, kind := range got {
+			if kind == prefer {
+				return w, kind
+			}
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			for w, kind := range got {
+				return w, kind
+			}
+			return -1, ""
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// activity reads pg_stat_activity: which worker is in a validate (staging
+// rows with COPY) or a confirm (the tenant lock, the apply statements)
+// transaction right now.
+func (k *killer) activity(ctx context.Context) map[int]string {
+	out := map[int]string{}
+	for i := range k.c.workers {
+		var validate, confirm bool
+		err := k.c.db.Pool.QueryRow(ctx, `SELECT
+			coalesce(bool_or(query ILIKE 'copy%import_%'), false),
+			coalesce(bool_or(query ILIKE '%advisory%' OR query ~ 't_(cust|addr|contact)' OR query ILIKE '%confirm_started_at%'
+				OR query ILIKE '%SELECT tenant_id FROM imports%'), false)
+			FROM pg_stat_activity WHERE application_name = $1 AND xact_start IS NOT NULL`, k.c.session(i)).Scan(&validate, &confirm)
+		switch {
+		case err != nil:
+		case validate:
+			out[i] = "validate"
+		case confirm:
+			out[i] = "confirm"
+		}
+	}
+	return out
+}
+
+// times lists the kills' offsets from start, with what they interrupted.
+func (k *killer) times(start time.Time) string {
+	var parts []string
+	for _, kl := range k.log {
+		parts = append(parts, fmt.Sprintf("%.1fs w%d %s", kl.at.Sub(start).Seconds(), kl.worker+1, kl.kind))
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
+}
+
+// recovered summarizes the tasks asynq re-ran after a lease expiry (a
+// killed worker): how many of each type, and how long after the kill
+// before them the recoverer moved them back (their last failure time).
+func (k *killer) recovered(t *testing.T, ids []string) string {
+	t.Helper()
+	count := map[string]int{}
+	var delays []time.Duration
+	for _, id := range ids {
+		for _, tid := range []string{jobs.ValidateTaskID(id), jobs.ConfirmTaskID(id, 1)} {
+			info, err := k.c.tasks.GetTaskInfo("default", tid)
+			if err != nil {
+				t.Errorf("task %s: %v", tid, err)
+				continue
+			}
+			if info.Retried == 0 || !strings.Contains(info.LastErr, asynq.ErrLeaseExpired.Error()) {
+				continue
+			}
+			count[info.Type] += info.Retried
+			var before time.Time
+			for _, kl := range k.log {
+				if kl.at.Before(info.LastFailedAt) {
+					before = kl.at
+				}
+			}
+			if !before.IsZero() {
+				delays = append(delays, info.LastFailedAt.Sub(before))
+			}
+		}
+	}
+	if count[jobs.TypeImportValidate] == 0 || count[jobs.TypeImportConfirm] == 0 {
+		t.Errorf("recovered task runs by type %v: want validate and confirm tasks re-run after a kill", count)
+	}
+	slices.Sort(delays)
+	if len(delays) == 0 {
+		return fmt.Sprint(count)
+	}
+	return fmt.Sprintf("%v, recoverer delay after a kill %v–%v", count,
+		delays[0].Round(time.Second), delays[len(delays)-1].Round(time.Second))
+}
