@@ -15,7 +15,7 @@ import (
 
 // janitorRedisURL is a Redis database with no worker on it, which the
 // janitor tests flush: their tasks stay where the test puts them.
-const janitorRedisURL = "redis://127.0.0.1:6379/11"
+const janitorRedisURL = "redis://127.0.0.1:6379/7"
 
 // idleQueue returns an asynq client and inspector on janitorRedisURL, flushed.
 func idleQueue(t *testing.T) (*asynq.Client, *asynq.Inspector) {
