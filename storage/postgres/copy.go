@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -19,8 +20,20 @@ func (c *copyBin) tuple(fields int) { c.b = binary.BigEndian.AppendUint16(c.b, u
 func (c *copyBin) null()            { c.b = binary.BigEndian.AppendUint32(c.b, 0xFFFFFFFF) }
 
 func (c *copyBin) text(s string) {
+	s = pgText(s)
 	c.b = binary.BigEndian.AppendUint32(c.b, uint32(len(s)))
 	c.b = append(c.b, s...)
+}
+
+// pgText makes s storable as Postgres text (or jsonb), which cannot hold
+// NUL: each NUL becomes U+FFFD. A NUL only comes from a file's cell (a
+// CSV byte past the first 8 KiB, an xlsx _x0000_ escape), whose row is red
+// (invalid_characters) and never applied.
+func pgText(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "\uFFFD")
 }
 
 func (c *copyBin) bytes(p []byte) {

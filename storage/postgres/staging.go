@@ -242,10 +242,14 @@ func (s *Staging) Rollback(ctx context.Context) {
 func paramsJSON(w warning.Warning) map[string]any {
 	m := make(map[string]any, len(w.Params)+1)
 	for k, v := range w.Params {
-		m[k] = v
+		m[k] = pgText(v)
 	}
 	if len(w.Changes) > 0 {
-		m["changes"] = w.Changes
+		changes := make([]warning.Change, len(w.Changes))
+		for i, ch := range w.Changes {
+			changes[i] = warning.Change{Field: ch.Field, Old: pgText(ch.Old), New: pgText(ch.New)}
+		}
+		m["changes"] = changes
 	}
 	return m
 }
