@@ -23,6 +23,11 @@ func lastNonBlank(col string) string {
 	return `substr(max((lpad(row_num::text, 10, '0') || ` + col + `) COLLATE "C") FILTER (WHERE ` + col + ` <> ''), 11)`
 }
 
+// cKey is a grouping key in the C collation: grouping is by equality, which
+// every deterministic collation defines as the C one does, and C sorts are
+// the fastest (no strcoll, abbreviated keys).
+func cKey(col string) string { return col + ` COLLATE "C"` }
+
 // firstValue is the value of the group's first row.
 func firstValue(col string) string {
 	return `substr(min((lpad(row_num::text, 10, '0') || ` + col + `) COLLATE "C"), 11)`
@@ -39,18 +44,23 @@ func firstValue(col string) string {
 func applyStatements() []string {
 	stmts := []string{
 		`CREATE TEMP TABLE t_cust ON COMMIT DROP AS
-		SELECT a.*, c.id, c.id IS NOT NULL AS existed, false AS changed FROM (
-			SELECT cust_key, min(row_num) AS first_row, ` + firstValue("code") + ` AS code,
+		SELECT a.cust_key COLLATE "default" AS cust_key, a.first_row, a.code, a.name, a.vat,
+			c.id, c.id IS NOT NULL AS existed, false AS changed FROM (
+			SELECT ` + cKey("cust_key") + ` AS cust_key, min(row_num) AS first_row, ` + firstValue("code") + ` AS code,
 				coalesce(` + lastNonBlank("name") + `, '') AS name,
 				coalesce(` + lastNonBlank("vat_number") + `, '') AS vat
-			` + applyRows + ` GROUP BY cust_key) a
-		LEFT JOIN customers c ON c.tenant_id = @tenant_id AND lower(c.code) = a.cust_key`,
+			` + applyRows + ` GROUP BY 1) a
+		LEFT JOIN customers c ON c.tenant_id = @tenant_id AND lower(c.code) = a.cust_key COLLATE "default"`,
 		`ANALYZE t_cust`,
+		// The ids of new customers go to a table of their own: an UPDATE of
+		// t_cust would rewrite every row of it.
+		`CREATE TEMP TABLE t_cust_new (cust_key text, id bigint) ON COMMIT DROP`,
 		`WITH ins AS (
 			INSERT INTO customers (tenant_id, code, name, vat_number)
 			SELECT @tenant_id, code, name, vat FROM t_cust WHERE id IS NULL ORDER BY first_row
 			RETURNING id, lower(code) AS k)
-		UPDATE t_cust t SET id = ins.id FROM ins WHERE t.cust_key = ins.k`,
+		INSERT INTO t_cust_new SELECT k, id FROM ins`,
+		`ANALYZE t_cust_new`,
 		`WITH upd AS (
 			UPDATE customers c SET name = CASE WHEN t.name <> '' THEN t.name ELSE c.name END,
 				vat_number = CASE WHEN t.vat <> '' THEN t.vat ELSE c.vat_number END, updated_at = now()
@@ -91,18 +101,19 @@ func childStatements(tag, table, keyCol, identCol, identField string, fields []s
 	}
 	return []string{
 		`CREATE TEMP TABLE ` + tt + ` ON COMMIT DROP AS
-		SELECT a.*, c.id AS customer_id, c.existed AS customer_existed, x.id, x.id IS NOT NULL AS existed,
+		SELECT a.*, coalesce(c.id, n.id) AS customer_id, c.existed AS customer_existed, x.id, x.id IS NOT NULL AS existed,
 			a.default_row IS NOT NULL AND a.default_row = max(a.default_row) OVER w AS is_def,
 			x.id IS NULL AND max(a.default_row) OVER w IS NULL
 				AND a.first_row = min(a.first_row) FILTER (WHERE x.id IS NULL) OVER w
 				AND (NOT c.existed OR NOT EXISTS (SELECT 1 FROM ` + table + ` z WHERE z.customer_id = c.id)) AS first_new,
 			false AS changed FROM (
-			SELECT cust_key, ` + keyCol + ` AS k, min(row_num) AS first_row, ` + firstValue(identCol) + ` AS ident,
-				` + strings.Join(aggs, ", ") + `,
+			SELECT ` + cKey("cust_key") + ` AS cust_key, ` + cKey(keyCol) + ` AS k, min(row_num) AS first_row,
+				` + firstValue(identCol) + ` AS ident, ` + strings.Join(aggs, ", ") + `,
 				max(row_num) FILTER (WHERE ` + defaultCol + `) AS default_row
-			` + applyRows + ` AND ` + keyCol + ` IS NOT NULL GROUP BY cust_key, ` + keyCol + `) a
+			` + applyRows + ` AND ` + keyCol + ` IS NOT NULL GROUP BY 1, 2) a
 		JOIN t_cust c ON c.cust_key = a.cust_key
-		LEFT JOIN ` + table + ` x ON x.customer_id = c.id AND lower(x.` + identField + `) = a.k
+		LEFT JOIN t_cust_new n ON n.cust_key = a.cust_key
+		LEFT JOIN ` + table + ` x ON x.customer_id = c.id AND lower(x.` + identField + `) = a.k COLLATE "default"
 		WINDOW w AS (PARTITION BY a.cust_key)`,
 		`ANALYZE ` + tt,
 		// A stored default that the file's default replaces is unset first.
@@ -113,9 +124,11 @@ func childStatements(tag, table, keyCol, identCol, identField string, fields []s
 			RETURNING x.customer_id)
 		UPDATE t_cust t SET changed = true FROM un WHERE t.id = un.customer_id`,
 		// New children need no id here: what follows reads only stored ones.
+		// In customer order, index entries and foreign-key look-ups come in
+		// key order; a customer's children still get ids in file order.
 		`INSERT INTO ` + table + ` (customer_id, ` + identField + `, ` + strings.Join(insCols, ", ") + `, is_default)
 		SELECT customer_id, ident, ` + strings.Join(insVals, ", ") + `, is_def OR first_new FROM ` + tt + `
-		WHERE NOT existed ORDER BY first_row`,
+		WHERE NOT existed ORDER BY customer_id, first_row`,
 		`WITH upd AS (
 			UPDATE ` + table + ` x SET ` + strings.Join(sets, ", ") + `, updated_at = now()
 			FROM ` + tt + ` t WHERE t.existed AND x.id = t.id AND (` + strings.Join(differs, " OR ") + `)
