@@ -110,9 +110,21 @@ func legacyChildStatements(tag, table, keyCol, identCol, identField string, fiel
 	}
 }
 
+// legacyApplyCounts reads what the legacy statements did.
+const legacyApplyCounts = `SELECT
+	(SELECT count(*) FROM t_cust WHERE NOT existed),
+	(SELECT count(*) FROM t_cust WHERE existed AND changed),
+	(SELECT count(*) FROM t_cust WHERE existed AND NOT changed),
+	(SELECT count(*) FROM t_addr WHERE NOT existed),
+	(SELECT count(*) FROM t_addr WHERE existed AND changed),
+	(SELECT count(*) FROM t_contact WHERE NOT existed),
+	(SELECT count(*) FROM t_contact WHERE existed AND changed),
+	(SELECT count(*) ` + applyRows + `),
+	(SELECT count(*) FROM import_skips WHERE import_id = @import_id)`
+
 // Exported for the external tests (postgres_test, which can use pgtest).
 var (
-	ApplyStatements       = applyStatements
+	Apply                 = apply
 	LegacyApplyStatements = legacyApplyStatements
-	ApplyCounts           = applyCounts
+	LegacyApplyCounts     = legacyApplyCounts
 )

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"intake/jobs"
 	"intake/storage/postgres"
 	"intake/storage/postgres/pgtest"
 )
@@ -43,12 +44,22 @@ func TestApplyMatchesLegacy(t *testing.T) {
 		if err := seedScenario(ctx, tx, rng, tenant, id); err != nil {
 			t.Fatal(err)
 		}
-		run := func(stmts []string) (string, []int) {
+		// run applies the import in a savepoint, reads the counts and the
+		// data, and rolls back.
+		run := func(applyFn func() []int) (string, []int) {
 			if _, err := tx.Exec(ctx, `SAVEPOINT s`); err != nil {
 				t.Fatal(err)
 			}
-			args := pgx.NamedArgs{"import_id": id, "tenant_id": tenant}
-			for _, q := range stmts {
+			counts := applyFn()
+			snap := snapshot(ctx, t, tx, tenant)
+			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT s`); err != nil {
+				t.Fatal(err)
+			}
+			return snap, counts
+		}
+		args := pgx.NamedArgs{"import_id": id, "tenant_id": tenant}
+		wantSnap, wantCounts := run(func() []int {
+			for _, q := range postgres.LegacyApplyStatements() {
 				if _, err := tx.Exec(ctx, q, args); err != nil {
 					t.Fatalf("seed %d: %v\n%s", seed, err, q)
 				}
@@ -58,17 +69,19 @@ func TestApplyMatchesLegacy(t *testing.T) {
 			for i := range counts {
 				ptrs[i] = &counts[i]
 			}
-			if err := tx.QueryRow(ctx, postgres.ApplyCounts, args).Scan(ptrs...); err != nil {
+			if err := tx.QueryRow(ctx, postgres.LegacyApplyCounts, args).Scan(ptrs...); err != nil {
 				t.Fatal(err)
 			}
-			snap := snapshot(ctx, t, tx, tenant)
-			if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT s`); err != nil {
-				t.Fatal(err)
+			return counts
+		})
+		gotSnap, gotCounts := run(func() []int {
+			s, err := postgres.Apply(ctx, tx, id, tenant, jobs.Summary{})
+			if err != nil {
+				t.Fatalf("seed %d: %v", seed, err)
 			}
-			return snap, counts
-		}
-		wantSnap, wantCounts := run(postgres.LegacyApplyStatements())
-		gotSnap, gotCounts := run(postgres.ApplyStatements())
+			return []int{s.CustomersNew, s.CustomersUpdated, s.CustomersUnchanged, s.AddressesNew, s.AddressesUpdated,
+				s.ContactsNew, s.ContactsUpdated, s.RowsApplied, s.RowsSkipped}
+		})
 		if !reflect.DeepEqual(gotCounts, wantCounts) {
 			t.Errorf("seed %d: counts %v, want %v", seed, gotCounts, wantCounts)
 		}
