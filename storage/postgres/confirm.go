@@ -29,6 +29,18 @@ func blockers(ctx context.Context, q pgx.Tx, id string, tenantID int64) error {
 		return &jobs.Error{Code: jobs.ErrCodeUnskippedErrors, Rows: red,
 			Message: "some rows with errors are not skipped; skip them or fix the file"}
 	}
+	// A red row never names its customer, and a new customer that only
+	// red rows name has all its nameless rows red (name_missing): while
+	// only red rows are skipped, no new customer can be left nameless, and
+	// the grouping of every row below is not needed.
+	var skipsApplicable bool
+	if err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_skips s JOIN import_rows r
+		ON r.import_id = s.import_id AND r.row_num = s.row_num WHERE s.import_id = $1 AND NOT r.red)`, id).Scan(&skipsApplicable); err != nil {
+		return err
+	}
+	if !skipsApplicable {
+		return nil
+	}
 	nameless, err := collectInts(ctx, q, `SELECT min(r.row_num) `+applyRows+`
 		GROUP BY r.cust_key HAVING bool_and(r.name = '')
 			AND NOT EXISTS (SELECT 1 FROM customers c WHERE c.tenant_id = @tenant_id AND lower(c.code) = r.cust_key)
