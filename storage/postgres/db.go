@@ -41,6 +41,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
+	// JIT compilation costs hundreds of milliseconds per query and pays off
+	// only for long analytical ones; statistics go stale after a large
+	// confirm, and the inflated estimates then made the per-batch look-ups
+	// of stored customers compile (0.8 s each). A URL's jit setting wins.
+	if _, ok := cfg.ConnConfig.RuntimeParams["jit"]; !ok {
+		cfg.ConnConfig.RuntimeParams["jit"] = "off"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
