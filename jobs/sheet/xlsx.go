@@ -61,6 +61,24 @@ func openXLSX(r io.ReaderAt, size int64, zr *zip.Reader, path string, lim Limits
 	if err != nil {
 		return nil, err
 	}
+	// A shared-strings part excelize would spill and index string by string
+	// is inlined first (see inlineSharedStrings); excelize is done with the
+	// copy once open.
+	for _, f := range zr.File {
+		if zipName(f.Name) != "xl/sharedstrings.xml" || int64(f.UncompressedSize64) <= lim.MaxUnzipXMLSize {
+			continue
+		}
+		inlined, err := inlineSharedStrings(zr, lim)
+		if errors.Is(err, errNoInline) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer os.Remove(inlined)
+		path = inlined
+		break
+	}
 	defer func() {
 		// excelize trusts much of what it reads; a forged file must not take
 		// the worker down.
