@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,17 +20,32 @@ import (
 // crashScale is the size of the crash test: small in CI, large for the
 // recorded run of docs/reliability.md:
 //
-//	INTAKE_CRASH_ROWS=50000 INTAKE_CRASH_KILLS=12 go test -run TestCrash -timeout 60m -v ./cmd/intake
+//	INTAKE_CRASH_ROWS=50000 INTAKE_CRASH_FILES=3 INTAKE_CRASH_KILLS=12 INTAKE_CRASH_KILL_WINDOW=0 \
+//	  go test -count=1 -run TestCrash -timeout 60m -v ./cmd/intake
 type crashScale struct {
 	rows  int    // data rows per file (INTAKE_CRASH_ROWS, default 4000)
-	files int    // files per tenant (INTAKE_CRASH_FILES, default 4)
+	files int    // files per tenant (INTAKE_CRASH_FILES, default 6)
 	kills int    // SIGKILLs (INTAKE_CRASH_KILLS, default 3)
 	seed  uint64 // INTAKE_CRASH_SEED, default random (logged)
+	// window is how long after the first kill the next ones may come
+	// (INTAKE_CRASH_KILL_WINDOW, default 20s; 0: until all are done). A
+	// kill after the killed tasks' recovery costs another 1–2 minutes.
+	window time.Duration
 }
 
 func crashScaleFromEnv(t *testing.T) crashScale {
 	t.Helper()
-	s := crashScale{rows: 4000, files: 4, kills: 3, seed: rand.Uint64()}
+	s := crashScale{rows: 4000, files: 6, kills: 3, seed: rand.Uint64(), window: 20 * time.Second}
+	if v := os.Getenv("INTAKE_CRASH_KILL_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if v == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || d < 0 {
+			t.Fatalf("INTAKE_CRASH_KILL_WINDOW=%q: want a duration, or 0", v)
+		}
+		s.window = d
+	}
 	for name, dst := range map[string]*int{"INTAKE_CRASH_ROWS": &s.rows, "INTAKE_CRASH_FILES": &s.files, "INTAKE_CRASH_KILLS": &s.kills} {
 		if v := os.Getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -104,20 +118,16 @@ func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
 	idsB := upload(filesB)
 	waitStatuses(t, c.db, idsB, wait, jobs.StatusValidated)
 
-	k := &killer{c: c, r: rand.New(rand.NewPCG(sc.seed, 1)), want: sc.kills}
+	k := &killer{c: c, r: rand.New(rand.NewPCG(sc.seed, 1)), want: sc.kills, window: sc.window}
 	// Phase 1: A's files validate while B's confirm, under the kills.
 	kctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); k.run(kctx) }()
-	var idsA []string
-	var confirmErr error
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); confirmErr = skipAndConfirm(filesB, idsB) }()
-	idsA = upload(filesA)
-	wg.Wait()
-	if confirmErr != nil {
-		t.Fatal(confirmErr)
+	// A's validates are queued first, so that they take the workers' slots
+	// before B's confirms, which hold theirs while they wait for B's lock.
+	idsA := upload(filesA)
+	if err := skipAndConfirm(filesB, idsB); err != nil {
+		t.Fatal(err)
 	}
 	waitStatuses(t, c.db, idsA, wait, jobs.StatusValidated)
 	waitStatuses(t, c.db, idsB, wait, jobs.StatusCompleted)
@@ -137,6 +147,9 @@ func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
 	}
 	if byKind["validate"] == 0 || byKind["confirm"] == 0 {
 		t.Errorf("kills by kind %v: want at least one during validate and one during confirm", byKind)
+	}
+	if sc.window == 0 && len(k.log) < sc.kills {
+		t.Errorf("%d kills, want %d", len(k.log), sc.kills)
 	}
 	recovered := k.recovered(t, append(slices.Clone(idsB), idsA...))
 
@@ -174,14 +187,19 @@ func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
 }
 
 // killer SIGKILLs the cluster's workers while they are in a validate or a
-// confirm transaction, alternating between the two when it can, and
-// restarts each killed worker at once.
+// confirm transaction, alternating between the two (validate first), and
+// restarts each killed worker at once. The first two kills wait for their
+// kind; the next ones take the other kind when theirs is not running.
 type killer struct {
-	c    *cluster
-	r    *rand.Rand
-	want int
-	log  []kill
+	c      *cluster
+	r      *rand.Rand
+	want   int
+	window time.Duration // after the first kill; 0: no limit
+	log    []kill
 }
+
+// strictKills is how many kills wait for the kind they want.
+const strictKills = 2
 
 // kill is one SIGKILL: when, which worker, and what it was doing.
 type kill struct {
@@ -193,6 +211,9 @@ type kill struct {
 // run kills until it has killed want times or ctx is done.
 func (k *killer) run(ctx context.Context) {
 	for len(k.log) < k.want {
+		if k.window > 0 && len(k.log) > 0 && time.Since(k.log[0].at) > k.window {
+			return
+		}
 		// A random moment: 0.1 to 1.5 s on.
 		select {
 		case <-ctx.Done():
@@ -200,10 +221,10 @@ func (k *killer) run(ctx context.Context) {
 		case <-time.After(time.Duration(100+k.r.IntN(1400)) * time.Millisecond):
 		}
 		prefer := "validate"
-		if k.count("validate") > k.count("confirm") {
+		if len(k.log)%2 == 1 {
 			prefer = "confirm"
 		}
-		w, kind := k.busy(ctx, prefer)
+		w, kind := k.busy(ctx, prefer, len(k.log) < strictKills)
 		if w < 0 {
 			continue
 		}
@@ -223,16 +244,24 @@ func (k *killer) count(kind string) int {
 	return n
 }
 
-// busy waits up to 2s for a worker in a transaction of kind prefer, and
-// returns it; failing that, a worker busy with the other kind, if any.
-func (k *killer) busy(ctx context.Context, prefer string) (int, string) {
+// busy waits for a worker in a transaction of kind prefer and returns it:
+// up to a minute when strict, else up to 2s, then a worker busy with the
+// other kind, if any.
+func (k *killer) busy(ctx context.Context, prefer string, strict bool) (int, string) {
 	deadline := time.Now().Add(2 * time.Second)
+	if strict {
+		deadline = time.Now().Add(time.Minute)
+	}
 	for {
 		got := k.activity(ctx)
 		for w, kind := range got {
 			if kind == prefer {
 				return w, kind
 			}
+		}
+		if strict && time.Now().Before(deadline) && ctx.Err() == nil {
+			time.Sleep(20 * time.Millisecond)
+			continue
 		}
 		if time.Now().After(deadline) || ctx.Err() != nil {
 			for w, kind := range got {
