@@ -46,7 +46,7 @@ type cluster struct {
 // clusterOpts configures newCluster; zero values take the defaults.
 type clusterOpts struct {
 	workers  int      // default 2
-	redisURL string   // flushed at start; default DB 10 of the local Redis
+	redisURL string   // flushed at start; default a private redis-server of the test's own
 	dsn      string   // default a fresh pgtest schema
 	env      []string // more KEY=VALUE for every process
 }
@@ -80,7 +80,10 @@ func newCluster(t *testing.T, o clusterOpts) *cluster {
 		o.workers = 2
 	}
 	if o.redisURL == "" {
-		o.redisURL = "redis://127.0.0.1:6379/10"
+		// Not a database of the shared server: two people running the suite
+		// at once would flush each other's queues, and one's workers would
+		// take the other's tasks (and fail them, not finding their imports).
+		o.redisURL = startPrivateRedis(t).url(0)
 	}
 	if o.dsn == "" {
 		o.dsn = pgtest.NewSchema(t)

@@ -21,7 +21,7 @@ import (
 // the order they were confirmed.
 func TestConcurrentImportsTwoTenants(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, clusterOpts{redisURL: "redis://127.0.0.1:6379/9"})
+	c := newCluster(t, clusterOpts{})
 	const perTenant, rows, pool = 10, 1000, 250
 	var files []importFile
 	for i := range perTenant {

@@ -81,7 +81,7 @@ func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
 	t.Parallel()
 	sc := crashScaleFromEnv(t)
 	t.Logf("scale: %d files of %d rows per tenant, %d kills, seed %d", sc.files, sc.rows, sc.kills, sc.seed)
-	c := newCluster(t, clusterOpts{redisURL: "redis://127.0.0.1:6379/10"})
+	c := newCluster(t, clusterOpts{})
 	keys := map[string]string{"tenant-a": c.http.keyA, "tenant-b": c.http.keyB}
 	var filesA, filesB []importFile
 	for i := range sc.files {

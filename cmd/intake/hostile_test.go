@@ -27,7 +27,7 @@ func TestHostileFiles(t *testing.T) {
 	start := time.Now()
 	paths := hostilePaths(t, t.TempDir())
 	generated := time.Since(start)
-	c := newCluster(t, clusterOpts{workers: 1, redisURL: "redis://127.0.0.1:6379/8"})
+	c := newCluster(t, clusterOpts{workers: 1})
 	worker := c.workers[0]
 	files := hostileFiles()
 	ids := make([]string, len(files))

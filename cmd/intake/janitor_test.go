@@ -8,28 +8,16 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
-	"github.com/redis/go-redis/v9"
 
 	"intake/jobs"
 )
 
-// janitorRedisURL is a Redis database with no worker on it, which the
-// janitor tests flush: their tasks stay where the test puts them.
-const janitorRedisURL = "redis://127.0.0.1:6379/7"
-
-// idleQueue returns an asynq client and inspector on janitorRedisURL, flushed.
+// idleQueue returns an asynq client and inspector on a private Redis with
+// no worker: tasks stay where the test puts them.
 func idleQueue(t *testing.T) (*asynq.Client, *asynq.Inspector) {
 	t.Helper()
-	ropt, err := redis.ParseURL(janitorRedisURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rdb := redis.NewClient(ropt)
-	defer rdb.Close()
-	if err := rdb.FlushDB(context.Background()).Err(); err != nil {
-		t.Fatalf("redis is not reachable at %s (%v); start it with: redis-server --daemonize yes --port 6379 --save ''", janitorRedisURL, err)
-	}
-	opt, err := asynq.ParseRedisURI(janitorRedisURL)
+	url := startPrivateRedis(t).url(0)
+	opt, err := asynq.ParseRedisURI(url)
 	if err != nil {
 		t.Fatal(err)
 	}

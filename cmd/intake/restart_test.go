@@ -49,10 +49,14 @@ func TestRedisRestartDuringValidate(t *testing.T) {
 	}
 	time.Sleep(time.Second)
 	rd.start()
-	if imp, _ := c.db.ImportByID(context.Background(), ids[0]); imp.Status != jobs.StatusValidating {
-		t.Logf("the large file was %s when Redis came back", imp.Status)
+	back := time.Now()
+	imp, err := c.db.ImportByID(context.Background(), ids[0])
+	if err != nil {
+		t.Fatal(err)
 	}
 	waitStatuses(t, c.db, ids, 2*time.Minute, jobs.StatusValidated)
+	t.Logf("the large file was %s (%d rows read) when Redis came back; all three validated %v later",
+		imp.Status, imp.Progress.RowsRead, time.Since(back).Round(100*time.Millisecond))
 	confirmAll(t, c, files, ids)
 	waitStatuses(t, c.db, ids, 2*time.Minute, jobs.StatusCompleted)
 	compareWithReplay(t, c, files, ids)
@@ -131,8 +135,10 @@ func TestPostgresRestartDuringConfirm(t *testing.T) {
 	pg.stop("immediate")
 	time.Sleep(500 * time.Millisecond)
 	pg.start()
-	t.Logf("Postgres crashed while the confirm was %s", applying)
+	back := time.Now()
 	waitStatuses(t, c.db, ids[:2], time.Minute, jobs.StatusCompleted)
+	t.Logf("Postgres crashed while the confirm was %s; applied %v after Postgres was back",
+		applying, time.Since(back).Round(100*time.Millisecond))
 
 	// 3. Postgres down through every retry: failed, then confirmed again.
 	release = holdTenantLock(t, pg.dsn(), tenant.ID)
@@ -142,10 +148,12 @@ func TestPostgresRestartDuringConfirm(t *testing.T) {
 	pg.stop("fast")
 	time.Sleep(25 * time.Second)
 	pg.start()
+	back = time.Now()
 	// Its session died with the server; calling it keeps the connection
 	// reachable until now (a collected socket would close, releasing the lock).
 	release()
 	waitStatuses(t, c.db, ids[2:], time.Minute, jobs.StatusFailed)
+	failedAfter := time.Since(back)
 	imp, err := c.db.ImportByID(ctx, ids[2])
 	if err != nil || imp.Error == nil || imp.Error.Code != jobs.ErrCodeInternal || !imp.CanConfirmAgain() {
 		t.Fatalf("after the outage: %+v %v", imp, err)
@@ -153,8 +161,11 @@ func TestPostgresRestartDuringConfirm(t *testing.T) {
 	if after, _ := dataChecksum(t, c.db); after != before {
 		t.Fatal("a confirm that failed changed the data")
 	}
+	again := time.Now()
 	confirm(ids[2])
 	waitStatuses(t, c.db, ids, time.Minute, jobs.StatusCompleted)
+	t.Logf("after 25s without Postgres: failed (internal) %v after it was back; confirmed again and applied in %v",
+		failedAfter.Round(100*time.Millisecond), time.Since(again).Round(100*time.Millisecond))
 	compareWithReplay(t, c, files, ids)
 }
 

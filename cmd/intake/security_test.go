@@ -33,7 +33,7 @@ import (
 //   - a tenant over its rate gets 429 with Retry-After; another does not.
 func TestSecurityEndToEnd(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, clusterOpts{workers: 1, redisURL: "redis://127.0.0.1:6379/6",
+	c := newCluster(t, clusterOpts{workers: 1,
 		env: []string{"INTAKE_RATE_LIMIT=20", "INTAKE_MAX_UPLOAD_BYTES=1048576"}})
 	e := c.http
 	imp := e.uploadRaw(e.keyA, "a.csv", []byte("Customer code,Customer name\nS1,One\n"))
