@@ -37,9 +37,6 @@ func TestHostileFiles(t *testing.T) {
 		return err
 	})
 	uploaded := time.Now()
-	for i, id := range ids {
-		t.Logf("%s is import %s", files[i].name, id)
-	}
 	normal, err := postFile(c.http.url, c.http.keyB, "normal.csv", customersCSV(42, 2000, 500))
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func fastJanitor() []string {
 }
 
 // TestRedisRestartDuringValidate restarts a private Redis, which keeps
-// nothing on disk, while a large file validates, another waits in the queue
+// nothing on disk, while a file of 100,000 rows validates, another waits in the queue
 // and a third is uploaded during the outage: the restart loses every queued
 // task. The validate in progress finishes; the janitor enqueues the lost
 // ones again; all three validate and confirm, and the data equals a clean run.
@@ -30,7 +30,7 @@ func TestRedisRestartDuringValidate(t *testing.T) {
 	c := newCluster(t, clusterOpts{workers: 1, redisURL: rd.url(0),
 		env: append(fastJanitor(), "INTAKE_WORKER_CONCURRENCY=1")})
 	files := []importFile{
-		{tenant: "tenant-a", name: "big.csv", data: customersCSV(7, 40000, 5000)},
+		{tenant: "tenant-a", name: "big.csv", data: customersCSV(7, 100000, 5000)},
 		{tenant: "tenant-a", name: "queued.csv", data: customersCSV(8, 2000, 5000)},
 		{tenant: "tenant-a", name: "during.csv", data: customersCSV(9, 2000, 5000)},
 	}
