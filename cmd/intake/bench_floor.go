@@ -34,6 +34,13 @@ type floorResult struct {
 // encoding/csv over a buffered file — then one JSON line with the row count,
 // the time and the process's peak RSS.
 func runFloorRead(path, tmpDir string, stdout io.Writer) error {
+	// The reader runs at the workers' priority, so that both meet the
+	// machine's other load alike.
+	if tuning, err := loadWorkerTuning(); err == nil && tuning.Nice > 0 {
+		if err := niceThreads(tuning.Nice); err != nil {
+			return err
+		}
+	}
 	t := time.Now()
 	rows := 0
 	if strings.HasSuffix(path, ".csv") {
@@ -81,10 +88,10 @@ func runFloorRead(path, tmpDir string, stdout io.Writer) error {
 }
 
 // floorRead runs floor_read in a child process and returns its report.
-func floorRead(ctx context.Context, exe, path, tmpDir string) (floorResult, error) {
+func floorRead(ctx context.Context, exe, path, tmpDir string, env []string) (floorResult, error) {
 	var res floorResult
 	cmd := exec.CommandContext(ctx, exe, "bench", "-floor-read", path, "-out", tmpDir)
-	cmd.Stderr = os.Stderr
+	cmd.Stderr, cmd.Env = os.Stderr, env
 	out, err := cmd.Output()
 	if err != nil {
 		return res, fmt.Errorf("floor_read %s: %w", path, err)

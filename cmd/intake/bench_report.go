@@ -151,6 +151,9 @@ func (b *bench) report(w io.Writer) {
 		}
 	}
 	fmt.Fprintln(w, "\ntargets:")
+	if b.opts.rows < 1_000_000 {
+		fmt.Fprintln(w, "  (set for 1,000,000 rows on 2 cores; at this size they are indicative only)")
+	}
 	for _, t := range b.targets() {
 		mark := "met   "
 		if !t.Met {

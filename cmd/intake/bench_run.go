@@ -27,7 +27,7 @@ func (b *bench) run(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		fr, err := floorRead(ctx, b.exe, path, b.tmpDir)
+		fr, err := floorRead(ctx, b.exe, path, b.tmpDir, b.env)
 		if err != nil {
 			return err
 		}

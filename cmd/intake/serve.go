@@ -155,6 +155,11 @@ func runAPI(ctx context.Context, cfg config, log *slog.Logger) error {
 }
 
 func runWorker(ctx context.Context, cfg config, log *slog.Logger) error {
+	tuning, err := loadWorkerTuning()
+	if err != nil {
+		return err
+	}
+	tuning.apply(ctx, log)
 	d, err := connect(ctx, cfg, false)
 	if err != nil {
 		return err
