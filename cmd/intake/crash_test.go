@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,8 +24,8 @@ import (
 //	INTAKE_CRASH_ROWS=50000 INTAKE_CRASH_FILES=3 INTAKE_CRASH_KILLS=12 INTAKE_CRASH_KILL_WINDOW=0 \
 //	  go test -count=1 -run TestCrash -timeout 60m -v ./cmd/intake
 type crashScale struct {
-	rows  int    // data rows per file (INTAKE_CRASH_ROWS, default 4000)
-	files int    // files per tenant (INTAKE_CRASH_FILES, default 6)
+	rows  int    // data rows per file (INTAKE_CRASH_ROWS, default 8000)
+	files int    // files per tenant (INTAKE_CRASH_FILES, default 4)
 	kills int    // SIGKILLs (INTAKE_CRASH_KILLS, default 3)
 	seed  uint64 // INTAKE_CRASH_SEED, default random (logged)
 	// window is how long after the first kill the next ones may come
@@ -35,7 +36,7 @@ type crashScale struct {
 
 func crashScaleFromEnv(t *testing.T) crashScale {
 	t.Helper()
-	s := crashScale{rows: 4000, files: 6, kills: 3, seed: rand.Uint64(), window: 20 * time.Second}
+	s := crashScale{rows: 8000, files: 4, kills: 3, seed: rand.Uint64(), window: 20 * time.Second}
 	if v := os.Getenv("INTAKE_CRASH_KILL_WINDOW"); v != "" {
 		d, err := time.ParseDuration(v)
 		if v == "0" {
@@ -99,14 +100,20 @@ func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
 		})
 		return ids
 	}
-	skipAndConfirm := func(files []importFile, ids []string) error {
+	// skip skips every red row; it takes the tenant's lock (the preview).
+	skip := func(files []importFile, ids []string) error {
 		for i, id := range ids {
-			key := keys[files[i].tenant]
-			if err := call("PUT", c.http.url+"/v1/imports/"+id+"/skips", key, strings.NewReader(`{"rows":[],"all_errors":true}`),
-				"application/json", http.StatusOK, nil); err != nil {
+			if err := call("PUT", c.http.url+"/v1/imports/"+id+"/skips", keys[files[i].tenant],
+				strings.NewReader(`{"rows":[],"all_errors":true}`), "application/json", http.StatusOK, nil); err != nil {
 				return err
 			}
-			if err := call("POST", c.http.url+"/v1/imports/"+id+"/confirm", key, nil, "", http.StatusAccepted, nil); err != nil {
+		}
+		return nil
+	}
+	confirm := func(files []importFile, ids []string) error {
+		for i, id := range ids {
+			if err := call("POST", c.http.url+"/v1/imports/"+id+"/confirm", keys[files[i].tenant], nil, "",
+				http.StatusAccepted, nil); err != nil {
 				return err
 			}
 		}
@@ -117,6 +124,9 @@ func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
 	start := time.Now()
 	idsB := upload(filesB)
 	waitStatuses(t, c.db, idsB, wait, jobs.StatusValidated)
+	if err := skip(filesB, idsB); err != nil {
+		t.Fatal(err)
+	}
 
 	k := &killer{c: c, r: rand.New(rand.NewPCG(sc.seed, 1)), want: sc.kills, window: sc.window}
 	// Phase 1: A's files validate while B's confirm, under the kills.
@@ -125,15 +135,31 @@ func TestCrashWorkersKilledDuringValidateAndConfirm(t *testing.T) {
 	go func() { defer close(done); k.run(kctx) }()
 	// A's validates are queued first, so that they take the workers' slots
 	// before B's confirms, which hold theirs while they wait for B's lock.
+	// The test holds that lock itself until a confirm has been killed (or
+	// 30s): however fast confirms get, one is caught inside its transaction.
 	idsA := upload(filesA)
-	if err := skipAndConfirm(filesB, idsB); err != nil {
+	tenantB, err := c.db.TenantByAPIKey(context.Background(), c.http.keyB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := holdTenantLock(t, c.dsn, tenantB.ID)
+	go func() {
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline) && k.killed("confirm") == 0; {
+			time.Sleep(20 * time.Millisecond)
+		}
+		release()
+	}()
+	if err := confirm(filesB, idsB); err != nil {
 		t.Fatal(err)
 	}
 	waitStatuses(t, c.db, idsA, wait, jobs.StatusValidated)
 	waitStatuses(t, c.db, idsB, wait, jobs.StatusCompleted)
 	phase1 := time.Since(start)
 	// Phase 2: A's confirms, under the kills that remain.
-	if err := skipAndConfirm(filesA, idsA); err != nil {
+	if err := skip(filesA, idsA); err != nil {
+		t.Fatal(err)
+	}
+	if err := confirm(filesA, idsA); err != nil {
 		t.Fatal(err)
 	}
 	waitStatuses(t, c.db, idsA, wait, jobs.StatusCompleted)
@@ -195,7 +221,15 @@ type killer struct {
 	r      *rand.Rand
 	want   int
 	window time.Duration // after the first kill; 0: no limit
+	mu     sync.Mutex
 	log    []kill
+}
+
+// killed counts the kills of a kind so far; safe while run runs.
+func (k *killer) killed(kind string) int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.count(kind)
 }
 
 // strictKills is how many kills wait for the kind they want.
@@ -214,11 +248,16 @@ func (k *killer) run(ctx context.Context) {
 		if k.window > 0 && len(k.log) > 0 && time.Since(k.log[0].at) > k.window {
 			return
 		}
-		// A random moment: 0.1 to 1.5 s on.
+		// A random moment: 0.1 to 1.5 s on; 50 to 300 ms for the kills that
+		// wait for their kind, which small files keep running only briefly.
+		pause := time.Duration(100+k.r.IntN(1400)) * time.Millisecond
+		if len(k.log) < strictKills {
+			pause = time.Duration(50+k.r.IntN(250)) * time.Millisecond
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(time.Duration(100+k.r.IntN(1400)) * time.Millisecond):
+		case <-time.After(pause):
 		}
 		prefer := "validate"
 		if len(k.log)%2 == 1 {
@@ -229,7 +268,9 @@ func (k *killer) run(ctx context.Context) {
 			continue
 		}
 		k.c.kill(k.c.workers[w])
+		k.mu.Lock()
 		k.log = append(k.log, kill{at: time.Now(), worker: w, kind: kind})
+		k.mu.Unlock()
 		k.c.run(k.c.workers[w])
 	}
 }
