@@ -27,7 +27,7 @@ func TestDevCommand(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	redisURL := "redis://127.0.0.1:6379/12"
+	redisURL := testRedisURL(t)
 	ropt, _ := redis.ParseURL(redisURL)
 	rdb := redis.NewClient(ropt)
 	if err := rdb.FlushDB(context.Background()).Err(); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -21,9 +20,14 @@ import (
 	"intake/storage/postgres/pgtest"
 )
 
-// testRedisURL is the Redis database the end-to-end tests own: they flush it.
-func testRedisURL() string {
-	return cmp.Or(os.Getenv("TEST_REDIS_URL"), "redis://127.0.0.1:6379/13")
+// testRedisURL is the Redis the end-to-end tests use: TEST_REDIS_URL when
+// set (the tests flush it), else a redis-server of the test's own, so that
+// two test runs on one machine never take each other's tasks.
+func testRedisURL(t *testing.T) string {
+	if u := os.Getenv("TEST_REDIS_URL"); u != "" {
+		return u
+	}
+	return startPrivateRedis(t).url(0)
 }
 
 // testS3 returns the S3 server the tests use: the one .ci/run starts
@@ -54,16 +58,17 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	endpoint, access, secret := testS3(t)
-	ropt, err := redis.ParseURL(testRedisURL())
+	redisURL := testRedisURL(t)
+	ropt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rdb := redis.NewClient(ropt)
 	if err := rdb.FlushDB(ctx).Err(); err != nil {
-		t.Fatalf("redis is not reachable at %s (%v); start it with: redis-server --daemonize yes --port 6379 --save ''", testRedisURL(), err)
+		t.Fatalf("redis is not reachable at %s (%v); start it with: redis-server --daemonize yes --port 6379 --save ''", redisURL, err)
 	}
 	rdb.Close()
-	cfg := config{DatabaseURL: pgtest.NewSchema(t), RedisURL: testRedisURL(), S3Endpoint: endpoint,
+	cfg := config{DatabaseURL: pgtest.NewSchema(t), RedisURL: redisURL, S3Endpoint: endpoint,
 		S3AccessKey: access, S3SecretKey: secret, S3Bucket: "intake-test", S3Region: "us-east-1",
 		MaxUpload: 8 << 20, MaxRows: 1048575, Retention: 168 * time.Hour, Concurrency: 2, TempDir: t.TempDir()}
 	d, err := connect(ctx, cfg, false)
