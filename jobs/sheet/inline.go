@@ -11,14 +11,50 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"intake/jobs/warning"
 )
 
 // errNoInline makes openXLSX read the package as it is: something in it
-// (a DTD, a table past 4 GiB) is outside what the inliner rewrites
-// faithfully, and the rewrite is only ever an optimization.
+// (a DTD, malformed XML, an index past the table, a table past 4 GiB) is
+// outside what the inliner rewrites faithfully. The rewrite is only ever an
+// optimization: excelize then reads, or reports, the package itself.
 var errNoInline = errors.New("shared strings not inlined")
+
+// inlining is an inlineSharedStrings running on its own goroutine.
+type inlining struct {
+	done chan struct{}
+	path string
+	err  error
+}
+
+// startInlining starts inlineSharedStrings when the package has a
+// shared-strings part larger than lim.MaxUnzipXMLSize (the ones excelize
+// spills and indexes string by string); it returns nil otherwise.
+func startInlining(zr *zip.Reader, lim Limits) *inlining {
+	for _, f := range zr.File {
+		if zipName(f.Name) == "xl/sharedstrings.xml" && int64(f.UncompressedSize64) > lim.MaxUnzipXMLSize {
+			in := &inlining{done: make(chan struct{})}
+			go func() {
+				defer close(in.done)
+				in.path, in.err = inlineSharedStrings(zr, lim)
+			}()
+			return in
+		}
+	}
+	return nil
+}
+
+// wait returns the inlined copy's path, or "" when there is none (not
+// needed, or errNoInline: the package is read as it is).
+func (in *inlining) wait() (string, error) {
+	if in == nil {
+		return "", nil
+	}
+	<-in.done
+	if errors.Is(in.err, errNoInline) {
+		return "", nil
+	}
+	return in.path, in.err
+}
 
 // inlineSharedStrings writes, to a temp file in lim.TempDir, a copy of the
 // package whose first worksheet has its shared-string cells (t="s", an index
@@ -48,7 +84,7 @@ func inlineSharedStrings(zr *zip.Reader, lim Limits) (path string, err error) {
 	if sstPart == nil || sstPart.UncompressedSize64 >= 1<<32 {
 		return "", errNoInline
 	}
-	sst, err := readSharedStrings(sstPart)
+	sst, err := readSharedStrings(sstPart, lim.MaxRecordBytes)
 	if err != nil {
 		return "", err
 	}
@@ -78,16 +114,16 @@ func inlineSharedStrings(zr *zip.Reader, lim Limits) (path string, err error) {
 			}
 			rc, err := f.Open()
 			if err != nil {
-				return "", damaged(err)
+				return "", errNoInline
 			}
-			err = inlineSheet(rc, w, sst)
+			err = inlineSheet(rc, w, sst, lim.MaxRecordBytes)
 			rc.Close()
 			if err != nil {
 				return "", err
 			}
 		default:
 			if err := zw.Copy(f); err != nil {
-				return "", damaged(err)
+				return "", errNoInline
 			}
 		}
 	}
@@ -106,6 +142,14 @@ type sstTable struct {
 	ends []uint32 // ends[i] is where string i ends in blob
 }
 
+// last is where the last complete string ends.
+func (t *sstTable) last() uint32 {
+	if len(t.ends) == 0 {
+		return 0
+	}
+	return t.ends[len(t.ends)-1]
+}
+
 func (t *sstTable) item(i int) []byte {
 	start := uint32(0)
 	if i > 0 {
@@ -116,14 +160,14 @@ func (t *sstTable) item(i int) []byte {
 
 // readSharedStrings collects the raw content of each <si> element, in
 // order, wherever it stands (as excelize's temp-file index does).
-func readSharedStrings(part *zip.File) (*sstTable, error) {
+func readSharedStrings(part *zip.File, maxTok int) (*sstTable, error) {
 	rc, err := part.Open()
 	if err != nil {
-		return nil, damaged(err)
+		return nil, errNoInline
 	}
 	defer rc.Close()
 	t := &sstTable{blob: make([]byte, 0, part.UncompressedSize64/2)}
-	s := &xmlScanner{r: bufio.NewReaderSize(rc, 1<<20)}
+	s := &xmlScanner{r: bufio.NewReaderSize(rc, 1<<20), max: maxTok}
 	inSI := false
 	for {
 		text, err := s.text()
@@ -142,15 +186,18 @@ func readSharedStrings(part *zip.File) (*sstTable, error) {
 		}
 		name, kind := tagName(tag)
 		switch {
-		case name == "si" && kind == startTag && !inSI:
+		case string(name) == "si" && kind == startTag && !inSI:
 			inSI = true
-		case name == "si" && kind == emptyTag && !inSI:
+		case string(name) == "si" && kind == emptyTag && !inSI:
 			t.ends = append(t.ends, uint32(len(t.blob)))
-		case name == "si" && kind == endTag && inSI:
+		case string(name) == "si" && kind == endTag && inSI:
 			inSI = false
 			t.ends = append(t.ends, uint32(len(t.blob)))
 		case inSI:
 			t.blob = append(t.blob, tag...)
+		}
+		if inSI && len(t.blob)-int(t.last()) > 16*maxTok {
+			return nil, errNoInline
 		}
 	}
 }
@@ -158,10 +205,11 @@ func readSharedStrings(part *zip.File) (*sstTable, error) {
 // inlineSheet copies worksheet XML from r to w, rewriting each t="s" cell
 // with a value into a t="inlineStr" cell whose <is> holds the shared
 // string's content.
-func inlineSheet(r io.Reader, w io.Writer, sst *sstTable) error {
-	s := &xmlScanner{r: bufio.NewReaderSize(r, 1<<20)}
+func inlineSheet(r io.Reader, w io.Writer, sst *sstTable, maxTok int) error {
+	s := &xmlScanner{r: bufio.NewReaderSize(r, 1<<20), max: maxTok}
 	bw := bufio.NewWriterSize(w, 1<<20)
-	var cell []byte
+	var start, cell []byte
+	isPrefix, isOpen, isClose := "", "<is>", "</is>"
 	for {
 		text, err := s.text()
 		bw.Write(text)
@@ -175,82 +223,116 @@ func inlineSheet(r io.Reader, w io.Writer, sst *sstTable) error {
 		if err != nil {
 			return err
 		}
-		if name, kind := tagName(tag); name != "c" || kind != startTag || !sharedStringCell(tag) {
+		name, kind := tagName(tag)
+		if string(name) != "c" || kind != startTag {
 			bw.Write(tag)
 			continue
 		}
-		if cell, err = s.element(cell[:0], tag, "c"); err != nil {
+		ts, te, ok := sharedStringType(tag)
+		if !ok {
+			bw.Write(tag)
+			continue
+		}
+		start = append(start[:0], tag...)
+		var v valuePos
+		if cell, v, err = s.cellContent(cell[:0]); err != nil {
 			return err
 		}
-		out, err := inlineCell(cell, len(tag), sst)
+		idx, ok, err := v.index(cell, len(sst.ends))
 		if err != nil {
 			return err
 		}
-		bw.Write(out)
+		if !ok {
+			bw.Write(start)
+			bw.Write(cell)
+			continue
+		}
+		if prefix := elemPrefix(start); prefix != isPrefix {
+			isPrefix, isOpen, isClose = prefix, "<"+prefix+"is>", "</"+prefix+"is>"
+		}
+		bw.Write(start[:ts])
+		bw.WriteString("inlineStr")
+		bw.Write(start[te:])
+		bw.Write(cell[:v.start])
+		bw.WriteString(isOpen)
+		bw.Write(sst.item(idx))
+		bw.WriteString(isClose)
+		bw.Write(cell[v.end:])
 	}
 }
 
-// inlineCell rewrites one <c t="s">…</c> element (its start tag is the
-// first startLen bytes): the last <v> holds the index, as the last one is
-// what encoding/xml keeps. A cell without a value is left as it is.
-func inlineCell(cell []byte, startLen int, sst *sstTable) ([]byte, error) {
-	vStart, vEnd, textStart, textEnd := -1, -1, -1, -1
-	depth := 0
-	for i := startLen; i < len(cell); {
-		j := bytes.IndexByte(cell[i:], '<')
-		if j < 0 {
-			break
+// valuePos locates, in a cell's content, the last <v> element (the one
+// encoding/xml keeps) and its text.
+type valuePos struct {
+	start, end         int // the element
+	textStart, textEnd int
+	found              bool
+}
+
+// cellContent appends to dst the content of the cell whose start tag was
+// just read, up to and including its end tag, and locates its value.
+func (s *xmlScanner) cellContent(dst []byte) ([]byte, valuePos, error) {
+	var v, open valuePos
+	for depth := 1; depth > 0; {
+		text, err := s.text()
+		dst = append(dst, text...)
+		if err != nil {
+			if err == io.EOF {
+				err = errNoInline
+			}
+			return nil, v, err
 		}
-		i += j
-		end := tagEnd(cell, i)
-		if end < 0 {
-			return cell, nil
+		tag, err := s.tag()
+		if err != nil {
+			return nil, v, err
 		}
-		name, kind := tagName(cell[i:end])
-		switch {
-		case kind == startTag && depth == 0 && name == "v":
-			vStart, textStart = i, end
-		case kind == endTag && depth == 1 && name == "v" && vStart >= 0:
-			textEnd, vEnd = i, end
-		case kind == emptyTag && depth == 0 && name == "v":
-			vStart, vEnd, textStart, textEnd = i, end, end, end
+		at := len(dst)
+		dst = append(dst, tag...)
+		if len(dst) > 16*s.max {
+			return nil, v, errNoInline
 		}
+		name, kind := tagName(tag)
 		switch kind {
 		case startTag:
+			if depth == 1 && string(name) == "v" {
+				open = valuePos{start: at, textStart: len(dst)}
+			}
 			depth++
 		case endTag:
 			depth--
-		}
-		i = end
-	}
-	if vEnd < 0 {
-		return cell, nil
-	}
-	v := string(cell[textStart:textEnd])
-	if strings.IndexByte(v, '&') >= 0 {
-		if err := xml.Unmarshal([]byte("<v>"+v+"</v>"), &v); err != nil {
-			return nil, damaged(err)
+			if depth == 1 && string(name) == "v" && open.textStart > 0 {
+				v = valuePos{start: open.start, end: len(dst), textStart: open.textStart, textEnd: at, found: true}
+			}
+		case emptyTag:
+			if depth == 1 && string(name) == "v" {
+				v = valuePos{start: at, end: len(dst), textStart: len(dst), textEnd: len(dst), found: true}
+			}
 		}
 	}
-	if strings.TrimSpace(v) == "" {
-		return cell, nil
+	return dst, v, nil
+}
+
+// index returns the shared-string index the value holds, as excelize reads
+// it (trimmed, a malformed one as 0); ok is false for no value.
+func (v valuePos) index(cell []byte, n int) (int, bool, error) {
+	if !v.found {
+		return 0, false, nil
 	}
-	idx, _ := strconv.Atoi(strings.TrimSpace(v)) // excelize reads a malformed index as 0
-	if idx < 0 || idx >= len(sst.ends) {
-		return nil, fileError(warning.CorruptFile, fmt.Errorf("shared string index %d of %d", idx, len(sst.ends)),
-			"the workbook is damaged and cannot be read; upload %s", acceptedFormats)
+	text := string(cell[v.textStart:v.textEnd])
+	if strings.IndexByte(text, '&') >= 0 {
+		if err := xml.Unmarshal([]byte("<v>"+text+"</v>"), &text); err != nil {
+			return 0, false, errNoInline
+		}
 	}
-	prefix := ""
-	if name := cell[1:max(1, bytes.IndexAny(cell[:startLen], " \t\r\n/>"))]; bytes.IndexByte(name, ':') >= 0 {
-		prefix = string(name[:bytes.IndexByte(name, ':')+1])
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return 0, false, nil
 	}
-	out := make([]byte, 0, len(cell)+len(sst.item(idx))+16)
-	out = append(out, setTypeInline(cell[:startLen])...)
-	out = append(out, cell[startLen:vStart]...)
-	out = append(out, "<"+prefix+"is>"...)
-	out = append(out, sst.item(idx)...)
-	out = append(out, "</"+prefix+"is>"...)
-	return append(out, cell[vEnd:]...), nil
+	idx, _ := strconv.Atoi(text) // excelize reads a malformed index as 0
+	if idx < 0 || idx >= n {
+		return 0, false, errNoInline // excelize reports it, as corrupt_file
+	}
+	return idx, true, nil
 }
 
 // Tag kinds.
@@ -261,67 +343,43 @@ const (
 	otherTag // comment, CDATA section, processing instruction
 )
 
-// tagName returns the local name and kind of a tag ("<…>", whole).
-func tagName(tag []byte) (string, int) {
+// tagName returns the local name and kind of a tag ("<…>", whole); the name
+// is a slice of tag.
+func tagName(tag []byte) ([]byte, int) {
 	if len(tag) < 2 {
-		return "", otherTag
+		return nil, otherTag
 	}
 	kind, body := startTag, tag[1:len(tag)-1]
 	switch tag[1] {
 	case '!', '?':
-		return "", otherTag
+		return nil, otherTag
 	case '/':
 		kind, body = endTag, body[1:]
 	}
 	if len(body) > 0 && body[len(body)-1] == '/' {
 		kind, body = emptyTag, body[:len(body)-1]
 	}
-	if i := bytes.IndexAny(body, " \t\r\n"); i >= 0 {
-		body = body[:i]
+	for i, c := range body {
+		if isSpace(c) {
+			body = body[:i]
+			break
+		}
 	}
 	if i := bytes.LastIndexByte(body, ':'); i >= 0 {
 		body = body[i+1:]
 	}
-	return string(body), kind
-}
-
-// tagEnd returns the index after the tag, comment, CDATA section or
-// processing instruction starting at b[i] ('<'), or -1 if it does not end.
-func tagEnd(b []byte, i int) int {
-	for _, d := range [][2]string{{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}} {
-		if bytes.HasPrefix(b[i:], []byte(d[0])) {
-			k := bytes.Index(b[i+len(d[0]):], []byte(d[1]))
-			if k < 0 {
-				return -1
-			}
-			return i + len(d[0]) + k + len(d[1])
-		}
-	}
-	var quote byte
-	for j := i + 1; j < len(b); j++ {
-		switch c := b[j]; {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			return j + 1
-		}
-	}
-	return -1
+	return body, kind
 }
 
 // attrs calls fn for each attribute of a start tag, with the offsets of its
 // value (inside the quotes).
 func attrs(tag []byte, fn func(name string, valStart, valEnd int)) {
-	i := bytes.IndexAny(tag, " \t\r\n")
-	if i < 0 {
-		return
+	i := 0
+	for i < len(tag) && !isSpace(tag[i]) {
+		i++
 	}
 	for i < len(tag) {
-		for i < len(tag) && (tag[i] == ' ' || tag[i] == '\t' || tag[i] == '\r' || tag[i] == '\n') {
+		for i < len(tag) && isSpace(tag[i]) {
 			i++
 		}
 		eq := bytes.IndexByte(tag[i:], '=')
@@ -346,26 +404,36 @@ func attrs(tag []byte, fn func(name string, valStart, valEnd int)) {
 	}
 }
 
-// sharedStringCell reports whether a <c> start tag has t="s".
-func sharedStringCell(tag []byte) bool {
-	found := false
-	attrs(tag, func(name string, s, e int) {
-		if name == "t" {
-			found = string(tag[s:e]) == "s"
+// elemPrefix returns the namespace prefix of a start tag's name, with its
+// colon ("x:"), or "".
+func elemPrefix(tag []byte) string {
+	for i := 1; i < len(tag); i++ {
+		switch c := tag[i]; {
+		case c == ':':
+			return string(tag[1 : i+1])
+		case isSpace(c) || c == '/' || c == '>':
+			return ""
 		}
-	})
-	return found
+	}
+	return ""
 }
 
-// setTypeInline returns the start tag with t="s" made t="inlineStr".
-func setTypeInline(tag []byte) []byte {
-	out := tag
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// sharedStringType returns where the value of a <c> start tag's t
+// attribute is, when it is "s".
+func sharedStringType(tag []byte) (start, end int, ok bool) {
+	// Most cells are t="s" or have no type: skip the attribute walk when no
+	// attribute can have the value s.
+	if !bytes.Contains(tag, []byte(`"s"`)) && !bytes.Contains(tag, []byte(`'s'`)) {
+		return 0, 0, false
+	}
 	attrs(tag, func(name string, s, e int) {
 		if name == "t" {
-			out = append(append(append([]byte{}, tag[:s]...), "inlineStr"...), tag[e:]...)
+			start, end, ok = s, e, string(tag[s:e]) == "s"
 		}
 	})
-	return out
+	return start, end, ok
 }
 
 // xmlScanner splits XML into text and tags without decoding either. It
@@ -375,6 +443,9 @@ func setTypeInline(tag []byte) []byte {
 type xmlScanner struct {
 	r   *bufio.Reader
 	buf []byte
+	// max bounds a token (text or tag), as the guard does (MaxRecordBytes):
+	// the inliner may run before the guard has seen the package.
+	max int
 }
 
 // text returns the bytes up to the next '<' (not included), or io.EOF
@@ -392,7 +463,10 @@ func (s *xmlScanner) text() ([]byte, error) {
 			if err == io.EOF {
 				return s.buf, io.EOF
 			}
-			return s.buf, damaged(err)
+			return s.buf, errNoInline
+		}
+		if len(s.buf) > s.max {
+			return nil, errNoInline
 		}
 	}
 }
@@ -401,76 +475,62 @@ func (s *xmlScanner) text() ([]byte, error) {
 // the reader, whole.
 func (s *xmlScanner) tag() ([]byte, error) {
 	s.buf = s.buf[:0]
-	head, _ := s.r.Peek(9)
-	switch {
-	case bytes.HasPrefix(head, []byte("<!--")):
-		return s.until("-->")
-	case bytes.HasPrefix(head, []byte("<![CDATA[")):
-		return s.until("]]>")
-	case bytes.HasPrefix(head, []byte("<?")):
-		return s.until("?>")
-	case bytes.HasPrefix(head, []byte("<!")):
-		return nil, errNoInline
+	if err := s.readTo(); err != nil {
+		return nil, err
 	}
-	var quote byte
-	for {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			return nil, damaged(io.ErrUnexpectedEOF)
-		}
-		s.buf = append(s.buf, c)
+	if len(s.buf) > 1 && (s.buf[1] == '!' || s.buf[1] == '?') {
+		var end string
 		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
+		case bytes.HasPrefix(s.buf, []byte("<!--")):
+			end = "-->"
+		case bytes.HasPrefix(s.buf, []byte("<![CDATA[")):
+			end = "]]>"
+		case s.buf[1] == '?':
+			end = "?>"
+		default:
+			return nil, errNoInline
+		}
+		for len(s.buf) < 2+len(end) || !bytes.HasSuffix(s.buf, []byte(end)) {
+			if err := s.readTo(); err != nil {
+				return nil, err
 			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
+		}
+		return s.buf, nil
+	}
+	// A '>' inside a quoted attribute value does not end the tag.
+	for quote, i := byte(0), 0; ; {
+		for ; i < len(s.buf)-1; i++ {
+			switch c := s.buf[i]; {
+			case quote != 0:
+				if c == quote {
+					quote = 0
+				}
+			case c == '"' || c == '\'':
+				quote = c
+			}
+		}
+		if quote == 0 {
 			return s.buf, nil
+		}
+		i++
+		if err := s.readTo(); err != nil {
+			return nil, err
 		}
 	}
 }
 
-// until reads up to and including end.
-func (s *xmlScanner) until(end string) ([]byte, error) {
+// readTo appends to s.buf the bytes up to and including the next '>'.
+func (s *xmlScanner) readTo() error {
 	for {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			return nil, damaged(io.ErrUnexpectedEOF)
-		}
-		s.buf = append(s.buf, c)
-		if len(s.buf) > len(end) && bytes.HasSuffix(s.buf, []byte(end)) {
-			return s.buf, nil
-		}
-	}
-}
-
-// element appends to dst the start tag and everything up to and including
-// the end tag of name that closes it.
-func (s *xmlScanner) element(dst, start []byte, name string) ([]byte, error) {
-	dst = append(dst, start...)
-	depth := 1
-	for depth > 0 {
-		text, err := s.text()
-		dst = append(dst, text...)
-		if err != nil {
-			if err == io.EOF {
-				err = damaged(io.ErrUnexpectedEOF)
-			}
-			return nil, err
-		}
-		tag, err := s.tag()
-		if err != nil {
-			return nil, err
-		}
-		dst = append(dst, tag...)
-		switch n, kind := tagName(tag); {
-		case kind == startTag && n == name:
-			depth++
-		case kind == endTag && n == name:
-			depth--
+		chunk, err := s.r.ReadSlice('>')
+		s.buf = append(s.buf, chunk...)
+		switch {
+		case len(s.buf) > s.max:
+			return errNoInline
+		case err == nil:
+			return nil
+		case err != bufio.ErrBufferFull:
+			return errNoInline
 		}
 	}
-	return dst, nil
 }

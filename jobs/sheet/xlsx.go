@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/klauspost/compress/flate"
 	"github.com/xuri/excelize/v2"
 
 	"intake/jobs/warning"
@@ -57,27 +58,27 @@ func openXLSX(r io.ReaderAt, size int64, zr *zip.Reader, path string, lim Limits
 			return nil, fileError(warning.CorruptFile, err, "the file is a damaged or truncated zip archive; upload %s", acceptedFormats)
 		}
 	}
+	// klauspost/compress inflates faster than compress/flate; the guard and
+	// the inliner each read the large parts once.
+	zr.RegisterDecompressor(zip.Deflate, func(r io.Reader) io.ReadCloser { return flate.NewReader(r) })
+	// A shared-strings part excelize would spill and index string by string
+	// is inlined (see inlineSharedStrings), on another core while the guard
+	// reads the package; the copy is used only if the guard passes it, and
+	// excelize is done with it once open.
+	inlining := startInlining(zr, lim)
 	sheetName, total, err := guardXLSX(zr, lim)
+	inlined, ierr := inlining.wait()
+	if inlined != "" {
+		defer os.Remove(inlined)
+	}
 	if err != nil {
 		return nil, err
 	}
-	// A shared-strings part excelize would spill and index string by string
-	// is inlined first (see inlineSharedStrings); excelize is done with the
-	// copy once open.
-	for _, f := range zr.File {
-		if zipName(f.Name) != "xl/sharedstrings.xml" || int64(f.UncompressedSize64) <= lim.MaxUnzipXMLSize {
-			continue
-		}
-		inlined, err := inlineSharedStrings(zr, lim)
-		if errors.Is(err, errNoInline) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		defer os.Remove(inlined)
+	if ierr != nil {
+		return nil, ierr
+	}
+	if inlined != "" {
 		path = inlined
-		break
 	}
 	defer func() {
 		// excelize trusts much of what it reads; a forged file must not take
