@@ -18,7 +18,7 @@ type workerTuning struct {
 	// Heap is the heap the worker may fill before collecting
 	// (INTAKE_WORKER_HEAP_MIB, default 176; 0 leaves the runtime's
 	// defaults). When the live heap nears it, the budget follows the live
-	// heap with 32 MiB of headroom.
+	// heap (see followLiveHeap).
 	Heap int64
 	// Nice lowers the worker's CPU priority (INTAKE_WORKER_NICE, 0–19,
 	// default 0): validation is batch work, and an API sharing the machine
@@ -69,10 +69,13 @@ func (t workerTuning) apply(ctx context.Context, log *slog.Logger) {
 }
 
 // followLiveHeap raises the memory limit above floor when the live heap
-// needs it (32 MiB of headroom, so that collections do not run back to
-// back), and lowers it back.
+// needs it, and lowers it back. The headroom left between collections is
+// the scannable part of the live heap, at least 24 MiB: a collection's cost
+// is the pointers it scans, so this keeps the collector's work per byte
+// allocated where GOGC=100 keeps it, while the pointer-free per-customer
+// state (most of a large file's live heap) gets no headroom of its own.
 func followLiveHeap(ctx context.Context, floor int64) {
-	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/scan/heap:bytes"}}
 	tick := time.NewTicker(200 * time.Millisecond)
 	defer tick.Stop()
 	last := floor
@@ -83,10 +86,11 @@ func followLiveHeap(ctx context.Context, floor int64) {
 		case <-tick.C:
 		}
 		metrics.Read(sample)
-		if sample[0].Value.Kind() != metrics.KindUint64 {
+		if sample[0].Value.Kind() != metrics.KindUint64 || sample[1].Value.Kind() != metrics.KindUint64 {
 			return
 		}
-		limit := max(floor, int64(sample[0].Value.Uint64())+32<<20)
+		live, scan := int64(sample[0].Value.Uint64()), int64(sample[1].Value.Uint64())
+		limit := max(floor, live+max(24<<20, scan))
 		if limit != last {
 			debug.SetMemoryLimit(limit)
 			last = limit

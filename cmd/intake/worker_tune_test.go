@@ -45,7 +45,7 @@ func TestFollowLiveHeap(t *testing.T) {
 		live[i] = 1
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	for debug.SetMemoryLimit(-1) < 96<<20 {
+	for debug.SetMemoryLimit(-1) < 80<<20 {
 		if time.Now().After(deadline) {
 			t.Fatalf("limit %d with 64 MiB live", debug.SetMemoryLimit(-1))
 		}
