@@ -107,7 +107,13 @@ func (h *Handlers) validate(ctx context.Context, imp *Import) (Summary, error) {
 		return Summary{}, err
 	}
 	defer os.Remove(path)
-	r, err := sheet.OpenFile(path, h.Limits)
+	lim := h.Limits
+	if lim.TempDir == "" {
+		// excelize's spill files and the inlined copy of a workbook belong
+		// with the download, in the temp dir the operator chose.
+		lim.TempDir = h.TempDir
+	}
+	r, err := sheet.OpenFile(path, lim)
 	if err != nil {
 		return Summary{}, err
 	}
