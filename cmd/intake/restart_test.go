@@ -272,8 +272,10 @@ func confirmAll(t *testing.T, c *cluster, files []importFile, ids []string) {
 }
 
 // compareWithReplay checks the cluster's data and warnings against a clean
-// run of the files applied in the order the cluster applied them.
-func compareWithReplay(t *testing.T, c *cluster, files []importFile, ids []string) {
+// run of the files applied in the order the cluster applied them, and
+// returns the data checksum, the customer/address/contact counts and the
+// number of warnings stored.
+func compareWithReplay(t *testing.T, c *cluster, files []importFile, ids []string) (string, [3]int, int) {
 	t.Helper()
 	order, _ := confirmOrder(t, c, ids)
 	byID := map[string]importFile{}
@@ -287,11 +289,15 @@ func compareWithReplay(t *testing.T, c *cluster, files []importFile, ids []strin
 	want, digests := replayImports(t, replay)
 	got, n := dataChecksum(t, c.db)
 	if got != want {
-		t.Errorf("the data differs from a clean run (%d customers, %d addresses, %d contacts)", n[0], n[1], n[2])
+		t.Errorf("the data differs from a clean run applied in confirm order (%d customers, %d addresses, %d contacts)", n[0], n[1], n[2])
 	}
+	warnings := 0
 	for _, id := range ids {
-		if d, _ := warningDigest(t, c.db, id); d != digests[byID[id].name] {
+		d, nw := warningDigest(t, c.db, id)
+		warnings += nw
+		if d != digests[byID[id].name] {
 			t.Errorf("%s: its warnings differ from the clean run's", byID[id].name)
 		}
 	}
+	return got, n, warnings
 }
