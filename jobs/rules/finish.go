@@ -67,7 +67,7 @@ func (v *Validator) Finish(ctx context.Context) (Summary, error) {
 			l := exists[0]
 			exists = exists[1:]
 			ws = append(ws, warning.Warning{Row: int(l.rc >> 2), Column: v.letter(sheet.CustomerCode),
-				Field: v.cat.name[sheet.CustomerCode], Code: warning.CustomerExists, Value: v.st.storedData(l.c).code,
+				Field: v.cat.name[sheet.CustomerCode], Code: warning.CustomerExists, Value: v.st.strs.get(v.st.storedData(l.c).code),
 				Changes: l.changes})
 		} else {
 			ws = append(ws, warning.Warning{Row: int(missing[0] >> 2), Column: v.letter(sheet.CustomerName),
@@ -127,7 +127,7 @@ func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late
 			changed = true
 		}
 	}
-	changes := ss.changes()
+	changes := ss.changes(&v.st.strs)
 	if !changed && len(changes) == 0 {
 		v.sum.CustomersUnchanged++
 		return exists, missing
@@ -138,19 +138,19 @@ func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late
 }
 
 // changes lists the customer-level changes of a stored customer.
-func (ss *storedState) changes() []warning.Change {
+func (ss *storedState) changes(strs *strArena) []warning.Change {
 	var ch []warning.Change
-	if ss.nameChanged {
-		ch = append(ch, warning.Change{Field: sheet.CustomerName.Name(), Old: ss.oldName, New: ss.newName})
+	if ss.flags&nameChanged != 0 {
+		ch = append(ch, warning.Change{Field: sheet.CustomerName.Name(), Old: strs.get(ss.oldName), New: strs.get(ss.newName)})
 	}
-	if ss.vatChanged {
-		ch = append(ch, warning.Change{Field: sheet.VATNumber.Name(), Old: ss.oldVAT, New: ss.newVAT})
+	if ss.flags&vatChanged != 0 {
+		ch = append(ch, warning.Change{Field: sheet.VATNumber.Name(), Old: strs.get(ss.oldVAT), New: strs.get(ss.newVAT)})
 	}
 	if k, s := ss.addrDef.final(); k != ss.addrDef.storedKey {
-		ch = append(ch, warning.Change{Field: "default_address", Old: ss.addrDef.stored, New: s})
+		ch = append(ch, warning.Change{Field: "default_address", Old: strs.get(ss.addrDef.stored), New: strs.get(s)})
 	}
 	if k, s := ss.contactDef.final(); k != ss.contactDef.storedKey {
-		ch = append(ch, warning.Change{Field: "default_contact", Old: ss.contactDef.stored, New: s})
+		ch = append(ch, warning.Change{Field: "default_contact", Old: strs.get(ss.contactDef.stored), New: strs.get(s)})
 	}
 	return ch
 }

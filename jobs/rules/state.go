@@ -50,6 +50,7 @@ type customer struct {
 	contactDefRow   int32  // first row marking a default contact; 0 = none
 	addrs, contacts uint32 // the last entry added, 1-based; 0 = none (entries link to the one before)
 	more            uint32 // 1-based index into state.more; 0 for most customers
+	stored          uint32 // 1-based index into state.stored; 0 unless the customer is stored and fed
 	flags           uint8
 }
 
@@ -58,8 +59,6 @@ type customerMore struct {
 	// pending lists, as rowClass, the rows without a name seen while no
 	// non-red row had named the customer; it is dropped once one does.
 	pending []uint32
-	// stored is kept only for a stored customer that the file feeds.
-	stored *storedState
 	// addrIdx and contactIdx index the entries (1-based) of customers with
 	// many addresses or contacts, which a list walk would make quadratic.
 	addrIdx, contactIdx map[uint64]uint32
@@ -67,31 +66,40 @@ type customerMore struct {
 
 // storedState is what customer_exists needs about a stored customer: the
 // stored spelling of its code, old and new values of the customer fields the
-// file changes, and the default address and contact before and after.
+// file changes, and the default address and contact before and after. Like
+// customer it holds no pointer: its strings are in the state's byte arena,
+// so an update file of a million stored customers is neither held as a
+// million small strings nor scanned by each collection.
 type storedState struct {
-	code                 string
-	nameChanged          bool
-	vatChanged           bool
-	oldName, newName     string
-	oldVAT, newVAT       string
-	addrDef, contactDef  defaultTrack
-	hasAddrs, hasContact bool // the stored customer has addresses / contacts
+	code                strRef
+	oldName, newName    strRef
+	oldVAT, newVAT      strRef
+	addrDef, contactDef defaultTrack
+	flags               uint8
 }
+
+// storedState flags.
+const (
+	nameChanged uint8 = 1 << iota
+	vatChanged
+	hasAddrs   // the stored customer has addresses
+	hasContact // the stored customer has contacts
+)
 
 // defaultTrack follows which address (or contact) is the default.
 type defaultTrack struct {
 	storedKey uint64 // fingerprint of the folded stored default; 0 = none
-	stored    string
 	markedKey uint64 // the last default marked in the file; 0 = none
-	marked    string
 	firstKey  uint64 // the first one the file adds when none is stored
-	first     string
+	stored    strRef
+	marked    strRef
+	first     strRef
 }
 
 // final returns the default after the import: the last one marked, else the
 // stored one, else the first one added (SPEC §4: a customer that ends with
 // addresses but no default gets its first one).
-func (d *defaultTrack) final() (uint64, string) {
+func (d *defaultTrack) final() (uint64, strRef) {
 	switch {
 	case d.markedKey != 0:
 		return d.markedKey, d.marked
@@ -99,6 +107,52 @@ func (d *defaultTrack) final() (uint64, string) {
 		return d.storedKey, d.stored
 	}
 	return d.firstKey, d.first
+}
+
+// strRef is a string kept in a strArena.
+type strRef struct{ chunk, off, n uint32 }
+
+// strChunk is the size of a strArena chunk; a longer string gets a chunk of
+// its own.
+const strChunk = 1 << 20
+
+// strArena is an append-only store of strings in large byte chunks: one
+// allocation per megabyte, none per string, nothing to scan.
+type strArena struct {
+	chunks [][]byte
+}
+
+// put stores str and returns its reference; "" needs no space.
+func (a *strArena) put(str string) strRef {
+	if str == "" {
+		return strRef{}
+	}
+	n := len(a.chunks)
+	if n == 0 || cap(a.chunks[n-1])-len(a.chunks[n-1]) < len(str) {
+		a.chunks = append(a.chunks, make([]byte, 0, max(strChunk, len(str))))
+		n++
+	}
+	c := &a.chunks[n-1]
+	r := strRef{chunk: uint32(n - 1), off: uint32(len(*c)), n: uint32(len(str))}
+	*c = append(*c, str...)
+	return r
+}
+
+// get returns a copy of the string of r.
+func (a *strArena) get(r strRef) string {
+	if r.n == 0 {
+		return ""
+	}
+	return string(a.chunks[r.chunk][r.off : r.off+r.n])
+}
+
+// set points *r at str, storing str only when it differs from what *r holds
+// (a value repeated row after row takes its space once).
+func (a *strArena) set(r *strRef, str string) {
+	if int(r.n) == len(str) && (r.n == 0 || string(a.chunks[r.chunk][r.off:r.off+r.n]) == str) {
+		return
+	}
+	*r = a.put(str)
 }
 
 // entry flags.
@@ -148,6 +202,8 @@ type state struct {
 	contacts    arena[contactEntry]
 	addrRows    arena[[6]int32]
 	contactRows arena[[2]int32]
+	stored      arena[storedState]
+	strs        strArena
 	more        []customerMore // index 0 unused
 	freeMore    []uint32
 }
@@ -237,12 +293,13 @@ func (s *state) dropMore(c *customer) {
 	c.more = 0
 }
 
-// storedData returns the stored-customer state, or nil for a new customer.
+// storedData returns the stored-customer state, or nil for a new customer
+// or one no non-red row fed yet.
 func (s *state) storedData(c *customer) *storedState {
-	if m := s.moreOf(c); m != nil {
-		return m.stored
+	if c.stored == 0 {
+		return nil
 	}
-	return nil
+	return s.stored.at(c.stored)
 }
 
 // addr returns c's entry of key, or nil.

@@ -86,42 +86,50 @@ func (v *Validator) storedIdx(sc *StoredCustomer) *storedIndex {
 // storedState returns c's stored-customer state, making it from sc the
 // first time a non-red row of c is decided.
 func (v *Validator) storedState(c *customer, sc *StoredCustomer) *storedState {
-	m := v.st.extra(c)
-	if m.stored != nil {
-		return m.stored
+	if c.stored != 0 {
+		return v.st.stored.at(c.stored)
 	}
-	ss := &storedState{code: sc.Code, hasAddrs: len(sc.Addresses) > 0, hasContact: len(sc.Contacts) > 0}
+	strs := &v.st.strs
+	ss := storedState{code: strs.put(sc.Code)}
+	if len(sc.Addresses) > 0 {
+		ss.flags |= hasAddrs
+	}
+	if len(sc.Contacts) > 0 {
+		ss.flags |= hasContact
+	}
 	for i := range sc.Addresses {
 		if sc.Addresses[i].IsDefault {
-			ss.addrDef.storedKey, ss.addrDef.stored = v.hash.sum(Fold(sc.Addresses[i].Code)), sc.Addresses[i].Code
+			ss.addrDef.storedKey, ss.addrDef.stored = v.hash.sum(Fold(sc.Addresses[i].Code)), strs.put(sc.Addresses[i].Code)
 			break
 		}
 	}
 	for i := range sc.Contacts {
 		if sc.Contacts[i].IsDefault {
-			ss.contactDef.storedKey, ss.contactDef.stored = v.hash.sum(Fold(sc.Contacts[i].Name)), sc.Contacts[i].Name
+			ss.contactDef.storedKey, ss.contactDef.stored = v.hash.sum(Fold(sc.Contacts[i].Name)), strs.put(sc.Contacts[i].Name)
 			break
 		}
 	}
-	m.stored = ss
-	return ss
+	c.stored = v.st.stored.add(ss)
+	return v.st.stored.at(c.stored)
 }
 
 // track follows the customer fields of rec against the stored ones: the
 // winning (last non-blank) value either equals the stored one or is a change.
-func (ss *storedState) track(sc *StoredCustomer, rec *Record) {
+func (ss *storedState) track(strs *strArena, sc *StoredCustomer, rec *Record) {
 	if rec.Name != "" {
-		ss.nameChanged = rec.Name != sc.Name
-		ss.oldName, ss.newName = "", ""
-		if ss.nameChanged {
-			ss.oldName, ss.newName = sc.Name, rec.Name
+		ss.flags &^= nameChanged
+		if rec.Name != sc.Name {
+			ss.flags |= nameChanged
+			strs.set(&ss.oldName, sc.Name)
+			strs.set(&ss.newName, rec.Name)
 		}
 	}
 	if rec.VAT != "" {
-		ss.vatChanged = rec.VAT != sc.VAT
-		ss.oldVAT, ss.newVAT = "", ""
-		if ss.vatChanged {
-			ss.oldVAT, ss.newVAT = sc.VAT, rec.VAT
+		ss.flags &^= vatChanged
+		if rec.VAT != sc.VAT {
+			ss.flags |= vatChanged
+			strs.set(&ss.oldVAT, sc.VAT)
+			strs.set(&ss.newVAT, rec.VAT)
 		}
 	}
 }

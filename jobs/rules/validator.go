@@ -291,7 +291,7 @@ func (v *Validator) process(i int, sc *StoredCustomer, holes []hole) []hole {
 	holes = v.customerValue(i, c, sheet.CustomerName, &c.name, &c.nameRow, holes)
 	holes = v.customerValue(i, c, sheet.VATNumber, &c.vat, &c.vatRow, holes)
 	if ss != nil {
-		ss.track(sc, rec)
+		ss.track(&v.st.strs, sc, rec)
 	}
 	if rec.Address != nil && rec.Address.Code != "" {
 		holes = v.address(i, c, ss, sc, holes)
@@ -307,7 +307,7 @@ func (v *Validator) process(i int, sc *StoredCustomer, holes []hole) []hole {
 	if c.name != 0 {
 		if m := v.st.moreOf(c); m != nil {
 			m.pending = nil
-			if m.stored == nil && m.addrIdx == nil && m.contactIdx == nil {
+			if m.addrIdx == nil && m.contactIdx == nil {
 				v.st.dropMore(c)
 			}
 		}
@@ -367,8 +367,8 @@ func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCusto
 		}
 	} else {
 		e = v.st.addAddr(c, key, row)
-		if ss != nil && !ss.hasAddrs && ss.addrDef.firstKey == 0 {
-			ss.addrDef.firstKey, ss.addrDef.first = key, a.Code
+		if ss != nil && ss.flags&hasAddrs == 0 && ss.addrDef.firstKey == 0 {
+			ss.addrDef.firstKey, ss.addrDef.first = key, v.st.strs.put(a.Code)
 		}
 	}
 	for j := range sums {
@@ -404,7 +404,8 @@ func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCusto
 			c.addrDefRow = int32(row)
 		}
 		if ss != nil {
-			ss.addrDef.markedKey, ss.addrDef.marked = key, spelling
+			ss.addrDef.markedKey = key
+			v.st.strs.set(&ss.addrDef.marked, spelling)
 		}
 	}
 	return holes
@@ -435,8 +436,8 @@ func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCusto
 		}
 	} else {
 		e = v.st.addContact(c, key, row)
-		if ss != nil && !ss.hasContact && ss.contactDef.firstKey == 0 {
-			ss.contactDef.firstKey, ss.contactDef.first = key, k.Name
+		if ss != nil && ss.flags&hasContact == 0 && ss.contactDef.firstKey == 0 {
+			ss.contactDef.firstKey, ss.contactDef.first = key, v.st.strs.put(k.Name)
 		}
 	}
 	for j := range sums {
@@ -472,7 +473,8 @@ func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCusto
 			c.contactDefRow = int32(row)
 		}
 		if ss != nil {
-			ss.contactDef.markedKey, ss.contactDef.marked = key, spelling
+			ss.contactDef.markedKey = key
+			v.st.strs.set(&ss.contactDef.marked, spelling)
 		}
 	}
 	return holes
