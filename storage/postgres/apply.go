@@ -174,8 +174,13 @@ func (k child) storedStatements() []string {
 			FROM ` + tt + ` t WHERE t.existed AND x.id = t.id AND (` + strings.Join(differs, " OR ") + `)
 			RETURNING x.id)
 		UPDATE ` + tt + ` t SET changed = true FROM upd WHERE t.id = upd.id`,
-		`UPDATE ` + k.table + ` x SET is_default = true, updated_at = now() FROM ` + tt + ` t
-		WHERE t.is_def AND t.existed AND x.id = t.id AND NOT x.is_default`,
+		// Marking a stored child default moves the customer's default (from
+		// none, when none was stored): the customer is changed (SPEC §4).
+		`WITH def AS (
+			UPDATE ` + k.table + ` x SET is_default = true, updated_at = now() FROM ` + tt + ` t
+			WHERE t.is_def AND t.existed AND x.id = t.id AND NOT x.is_default
+			RETURNING x.customer_id)
+		UPDATE t_cust t SET changed = true FROM def WHERE t.id = def.customer_id`,
 		// A stored customer that ends with children but no default (none
 		// stored, none marked) gets its first as default.
 		`UPDATE ` + k.table + ` x SET is_default = true FROM (

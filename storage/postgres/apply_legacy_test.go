@@ -96,8 +96,11 @@ func legacyChildStatements(tag, table, keyCol, identCol, identField string, fiel
 			UPDATE ` + table + ` x SET is_default = false, updated_at = now() FROM ` + tt + `_def d
 			WHERE x.customer_id = d.customer_id AND x.is_default AND x.id <> d.id RETURNING x.customer_id)
 		UPDATE t_cust t SET changed = true FROM un WHERE t.id = un.customer_id`,
-		`UPDATE ` + table + ` x SET is_default = true, updated_at = now() FROM ` + tt + `_def d
-		WHERE x.id = d.id AND NOT x.is_default`,
+		// (Since: marking a stored child default changes its customer.)
+		`WITH def AS (
+			UPDATE ` + table + ` x SET is_default = true, updated_at = now() FROM ` + tt + `_def d
+			WHERE x.id = d.id AND NOT x.is_default RETURNING x.customer_id)
+		UPDATE t_cust t SET changed = true FROM def WHERE t.id = def.customer_id`,
 		// A customer that ends with children but no default gets its first.
 		`UPDATE ` + table + ` x SET is_default = true FROM (
 			SELECT DISTINCT ON (y.customer_id) y.id FROM ` + table + ` y

@@ -1,0 +1,21 @@
+package postgres
+
+import (
+	"context"
+
+	"intake/jobs"
+)
+
+// Previews is the number of exact previews computed so far.
+func Previews() int64 { return previews.Load() }
+
+// ExactPreview computes the preview of import id with its current skip list
+// the exact way, whatever the list, and changes nothing.
+func (db *DB) ExactPreview(ctx context.Context, tenantID int64, id string, base jobs.Summary) (jobs.Summary, error) {
+	tx, err := db.Pool.Begin(ctx)
+	if err != nil {
+		return base, err
+	}
+	defer tx.Rollback(ctx)
+	return preview(ctx, tx, id, tenantID, base)
+}
