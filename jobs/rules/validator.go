@@ -36,7 +36,9 @@ type Options struct {
 // earlier rows: the old side of customer_value_conflict and *_repeated
 // changes is read from the earlier row, found in the current or previous
 // batch, else asked of the Sink once per batch when it is a Recaller. When
-// neither has it, Old is left empty; Params["first_row"] still names the row.
+// neither has it, Old is left empty and the change's OldRow names the row,
+// for a Sink that can fill it in once the rows are stored (the staging does
+// it at commit).
 type Recaller interface {
 	Recall(ctx context.Context, rows []int) (map[int]Record, error)
 }
@@ -505,7 +507,15 @@ func (v *Validator) fillHoles(ctx context.Context, holes []hole) error {
 			missing = append(missing, int(h.row))
 		}
 	}
-	if len(missing) == 0 || v.recall == nil {
+	if len(missing) == 0 {
+		return nil
+	}
+	if v.recall == nil {
+		for _, h := range holes {
+			if ch := &v.buf[h.item].ws[h.w].Changes[h.c]; ch.Old == "" {
+				ch.OldRow = int(h.row)
+			}
+		}
 		return nil
 	}
 	slices.Sort(missing)
@@ -515,8 +525,11 @@ func (v *Validator) fillHoles(ctx context.Context, holes []hole) error {
 		return fmt.Errorf("recall earlier rows: %w", err)
 	}
 	for _, h := range holes {
+		ch := &v.buf[h.item].ws[h.w].Changes[h.c]
 		if rec, ok := recs[int(h.row)]; ok {
-			v.buf[h.item].ws[h.w].Changes[h.c].Old = fieldValue(&rec, h.field)
+			ch.Old = fieldValue(&rec, h.field)
+		} else if ch.Old == "" {
+			ch.OldRow = int(h.row)
 		}
 	}
 	return nil

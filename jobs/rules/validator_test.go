@@ -137,13 +137,18 @@ func TestOldValuesAcrossBatches(t *testing.T) {
 			}
 			r := result{sink: sink}
 			w := r.warning(t, last, warning.CustomerValueConflict)
-			wantChanges(t, w, warning.Change{Field: "customer_name", Old: tc.wantOld, New: "Acme 2"})
+			// Old left to the sink names the row to read it from.
+			oldRow := 0
+			if tc.wantOld == "" {
+				oldRow = 2
+			}
+			wantChanges(t, w, warning.Change{Field: "customer_name", Old: tc.wantOld, New: "Acme 2", OldRow: oldRow})
 			wantParam(t, w, "first_row", "2")
 			want := "Paris"
 			if tc.wantOld == "" {
 				want = ""
 			}
-			wantChanges(t, r.warning(t, last, warning.AddressRepeated), warning.Change{Field: "city", Old: want, New: "Lyon"})
+			wantChanges(t, r.warning(t, last, warning.AddressRepeated), warning.Change{Field: "city", Old: want, New: "Lyon", OldRow: oldRow})
 		})
 	}
 }

@@ -143,6 +143,11 @@ type Change struct {
 	Field string `json:"field"`
 	Old   string `json:"old"`
 	New   string `json:"new"`
+	// OldRow, when set, is the earlier row of the file whose value of Field
+	// is Old, still to be read from it: the validator keeps fingerprints of
+	// earlier rows, not their values, and leaves this to the sink that
+	// stored the row (see rules.Recaller).
+	OldRow int `json:"-"`
 }
 
 // Warning is one finding on one row. Row is the spreadsheet's own row number

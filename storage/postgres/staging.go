@@ -48,7 +48,37 @@ type Staging struct {
 	// lateRed lists rows that get a red warning after they were staged as
 	// not red (name_missing is decided at the end of the file).
 	lateRed []int32
-	closed  bool
+	// olds lists the changes whose old side is still to be read from an
+	// earlier staged row (warning.Change.OldRow).
+	olds   oldRefs
+	closed bool
+}
+
+// oldRefs are changes whose Old is read from a staged row at Commit: the
+// warning (row and seq), the change's index in it, the row to read and the
+// column (an index into oldColumns). Kept as columns, they go to Postgres
+// as five arrays.
+type oldRefs struct {
+	row, seq, idx, from, col []int32
+}
+
+// oldColumns are the staged columns an Old can come from, by the field
+// names of warning.Change.
+var oldColumns = []struct{ field, column string }{
+	{"customer_name", "name"}, {"vat_number", "vat_number"},
+	{"address_name", "addr_name"}, {"address", "address"}, {"city", "city"}, {"postal_code", "postal_code"},
+	{"state", "state"}, {"country", "country"},
+	{"contact_phone", "phone"}, {"contact_email", "email"},
+}
+
+// oldColumn returns the index in oldColumns of field, or -1.
+func oldColumn(field string) int {
+	for i, c := range oldColumns {
+		if c.field == field {
+			return i
+		}
+	}
+	return -1
 }
 
 // BeginStaging opens the transaction of a validation run of import id and
@@ -145,6 +175,13 @@ func (s *Staging) warnings(ctx context.Context, ws []warning.Warning, trackRed b
 		c.text(w.Column)
 		c.text(w.Field)
 		c.text(w.Value)
+		for j, ch := range w.Changes {
+			if col := oldColumn(ch.Field); ch.OldRow > 0 && ch.Old == "" && col >= 0 {
+				o := &s.olds
+				o.row, o.seq, o.idx = append(o.row, int32(w.Row)), append(o.seq, int32(s.seq)), append(o.idx, int32(j))
+				o.from, o.col = append(o.from, int32(ch.OldRow)), append(o.col, int32(col))
+			}
+		}
 		if len(w.Params) > 0 || len(w.Changes) > 0 {
 			js, err := json.Marshal(paramsJSON(*w))
 			if err != nil {
@@ -208,6 +245,9 @@ func (s *Staging) Commit(ctx context.Context, summary jobs.Summary) (bool, error
 			return false, fmt.Errorf("mark red rows: %w", err)
 		}
 	}
+	if err := s.fillOlds(ctx); err != nil {
+		return false, err
+	}
 	sum, err := json.Marshal(summary)
 	if err != nil {
 		return false, err
@@ -224,6 +264,36 @@ func (s *Staging) Commit(ctx context.Context, summary jobs.Summary) (bool, error
 		return false, fmt.Errorf("commit staging: %w", err)
 	}
 	return true, nil
+}
+
+// fillOlds sets the old side of the changes listed in s.olds from the staged
+// rows they name, one statement per change index (an UPDATE … FROM sets a
+// row once, whatever the number of its matches).
+func (s *Staging) fillOlds(ctx context.Context) error {
+	o := &s.olds
+	if len(o.row) == 0 {
+		return nil
+	}
+	value := "CASE b.col"
+	for i, c := range oldColumns {
+		value += fmt.Sprintf(" WHEN %d THEN r.%s", i, c.column)
+	}
+	value += " END"
+	maxIdx := int32(0)
+	for _, i := range o.idx {
+		maxIdx = max(maxIdx, i)
+	}
+	for idx := range maxIdx + 1 {
+		if _, err := s.tx.Exec(ctx, `UPDATE import_warnings w
+			SET params = jsonb_set(w.params, ARRAY['changes', $7::int::text, 'old'], to_jsonb(coalesce(`+value+`, '')))
+			FROM unnest($2::int[], $3::int[], $4::int[], $5::int[], $6::int[]) AS b(row_num, seq, idx, from_row, col)
+			JOIN import_rows r ON r.import_id = $1 AND r.row_num = b.from_row
+			WHERE b.idx = $7::int AND w.import_id = $1 AND w.row_num = b.row_num AND w.seq = b.seq`,
+			s.importID, o.row, o.seq, o.idx, o.from, o.col, idx); err != nil {
+			return fmt.Errorf("fill old values: %w", err)
+		}
+	}
+	return nil
 }
 
 // Rollback abandons the run; it is safe after Commit.

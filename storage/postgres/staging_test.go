@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"testing"
 
 	"intake/jobs"
@@ -86,5 +87,72 @@ func TestStagingRoundTrip(t *testing.T) {
 	if err := db.Pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM import_rows WHERE import_id = $1)
 		+ (SELECT count(*) FROM import_warnings WHERE import_id = $1)`, imp.ID).Scan(&rows); err != nil || rows != 0 {
 		t.Errorf("%d staged rows and warnings left after the import was deleted (%v)", rows, err)
+	}
+}
+
+// TestStagingFillsOldValuesOfFarRows validates a customer whose second row
+// comes many batches after its first: the Validator no longer holds the
+// first row's values, and the staging reads them back from the staged row at
+// commit, so every change of the conflict and the repeats has its old side.
+func TestStagingFillsOldValuesOfFarRows(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	tn, _, err := db.CreateAPIKey(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := &jobs.Import{ID: jobs.NewID(), TenantID: tn.ID, Filename: "f.csv", ObjectKey: "k"}
+	if err := db.CreateImport(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	if _, moved, err := db.Transition(ctx, imp.ID, []jobs.Status{jobs.StatusQueued}, jobs.StatusValidating); err != nil || !moved {
+		t.Fatal(moved, err)
+	}
+	st, err := db.BeginStaging(ctx, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := rules.NewValidator(db.Existing(tn.ID), st, rules.Options{BatchSize: 2})
+	recs := []rules.Record{{Code: "C1", Name: "Acme", VAT: "V1",
+		Address: &rules.Address{Code: "A1", City: "Paris", PostalCode: "75001"},
+		Contact: &rules.Contact{Name: "Ann", Phone: "01", Email: "ann@acme.fr"}}}
+	for i := range 10 {
+		recs = append(recs, rules.Record{Code: fmt.Sprintf("F%d", i), Name: "Filler"})
+	}
+	recs = append(recs, rules.Record{Code: "c1", Name: "Acme 2", VAT: "V2",
+		Address: &rules.Address{Code: "a1", City: "Lyon", PostalCode: "75001"},
+		Contact: &rules.Contact{Name: "ann", Phone: "02", Email: "ann@acme.com"}})
+	for i, rec := range recs {
+		rec.Row, rec.Key = i+2, rules.Fold(rec.Code)
+		if err := v.Add(ctx, rec, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sum, err := v.Finish(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := st.Commit(ctx, jobs.Summary{Summary: sum}); err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	ws, err := db.Warnings(ctx, imp.ID, "", jobs.WarningCursor{}, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []warning.Change
+	for _, w := range ws {
+		if w.Row == 13 {
+			got = append(got, w.Changes...)
+		}
+	}
+	want := []warning.Change{
+		{Field: "customer_name", Old: "Acme", New: "Acme 2"},
+		{Field: "vat_number", Old: "V1", New: "V2"},
+		{Field: "city", Old: "Paris", New: "Lyon"},
+		{Field: "contact_phone", Old: "01", New: "02"},
+		{Field: "contact_email", Old: "ann@acme.fr", New: "ann@acme.com"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("changes of row 13:\n got  %+v\n want %+v", got, want)
 	}
 }
