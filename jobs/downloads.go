@@ -75,6 +75,11 @@ func (s *Service) Report(ctx context.Context, tenantID int64, id, lang string, f
 		return nil, &Error{Code: ErrCodeInvalidState,
 			Message: fmt.Sprintf("an import that is %s has no report; reports exist once an import is validated", imp.Status)}
 	}
+	release, err := s.reportSlot(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	upload, err := s.fetchUpload(ctx, imp)
 	if err != nil {
 		return nil, err
@@ -112,6 +117,21 @@ func (s *Service) Report(ctx context.Context, tenantID int64, id, lang string, f
 		Size:        size,
 		Body:        body,
 	}, nil
+}
+
+// reportSlot waits for one of the MaxReports slots of report building, or
+// for ctx; release frees it.
+func (s *Service) reportSlot(ctx context.Context) (release func(), err error) {
+	if s.MaxReports <= 0 {
+		return func() {}, nil
+	}
+	s.reportsOnce.Do(func() { s.reportsSlots = make(chan struct{}, s.MaxReports) })
+	select {
+	case s.reportsSlots <- struct{}{}:
+		return func() { <-s.reportsSlots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // limits are the sheet limits of the report's reader: the service's, with

@@ -8,6 +8,7 @@ import (
 	"io"
 	"path"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -27,6 +28,15 @@ type Service struct {
 	// Limits bound what reading an upload again for its report may cost;
 	// zero values take jobs/sheet's defaults.
 	Limits sheet.Limits
+	// MaxReports bounds the reports this process builds at once (0: no
+	// bound). Building the report of a million-row workbook holds some
+	// 190 MB and a database connection for about a minute; requests past
+	// the bound wait for a slot (while their client does), so that a burst
+	// of downloads queues instead of exhausting memory.
+	MaxReports int
+
+	reportsOnce  sync.Once
+	reportsSlots chan struct{}
 }
 
 // ObjectKey is where the file of an import is stored: built from ids only,

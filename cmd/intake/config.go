@@ -27,6 +27,7 @@ type config struct {
 	DataDir     string // INTAKE_DATA_DIR: the embedded S3 server's folder (dev), default ./.intake-data
 	TempDir     string // INTAKE_TEMP_DIR: local copies of files being validated, default the OS temp dir
 	RateLimit   float64
+	MaxReports  int // INTAKE_MAX_REPORTS, default 2: reports one API process builds at once
 	// ShutdownTimeout (INTAKE_WORKER_SHUTDOWN_TIMEOUT, default 25s) is how
 	// long a stopping worker lets its tasks finish before asynq requeues them.
 	ShutdownTimeout time.Duration
@@ -66,6 +67,9 @@ func loadConfig() (config, error) {
 		return c, err
 	}
 	if c.Concurrency, err = envInt[int]("INTAKE_WORKER_CONCURRENCY", 2); err != nil {
+		return c, err
+	}
+	if c.MaxReports, err = envInt[int]("INTAKE_MAX_REPORTS", 2); err != nil {
 		return c, err
 	}
 	if c.Retention, err = envDuration("INTAKE_RETENTION", 168*time.Hour); err != nil {

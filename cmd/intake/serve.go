@@ -95,7 +95,7 @@ func (d *deps) close() {
 
 func (d *deps) service(cfg config) *jobs.Service {
 	return &jobs.Service{Store: d.db, Blobs: d.blobs, Queue: d.queue, TempDir: cfg.TempDir,
-		Limits: sheet.Limits{MaxRows: cfg.MaxRows}}
+		Limits: sheet.Limits{MaxRows: cfg.MaxRows}, MaxReports: cfg.MaxReports}
 }
 
 func (d *deps) handlers(cfg config, log *slog.Logger) *jobs.Handlers {
