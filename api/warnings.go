@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"intake/jobs"
+	"intake/jobs/sheet"
 	"intake/jobs/warning"
 )
 
@@ -45,7 +46,7 @@ func warningView(lang string, w jobs.StoredWarning) warningJSON {
 		Column:   w.Column,
 		Field:    w.Field,
 		Value:    w.Value,
-		Message:  warning.Message(lang, w.Warning),
+		Message:  warning.LabeledMessage(lang, w.Warning, sheet.FieldLabel),
 		Params:   params,
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"intake/jobs"
+	"intake/jobs/sheet"
 	"intake/jobs/warning"
 )
 
@@ -50,8 +51,10 @@ func TestWarnings(t *testing.T) {
 	if exists["severity"] != "warning" || exists["code"] != "customer_exists" || exists["row"] != 2.0 {
 		t.Errorf("item %v", exists)
 	}
-	wantMsg := warning.Message("pt", e.store.warnings[id][1].Warning)
-	if exists["message"] != wantMsg || !strings.Contains(wantMsg, `customer_name: "Old" → "New"`) {
+	// People read the template's header in their language; params keep
+	// the stable field name.
+	wantMsg := warning.LabeledMessage("pt", e.store.warnings[id][1].Warning, sheet.FieldLabel)
+	if exists["message"] != wantMsg || !strings.Contains(wantMsg, `Nome do cliente: "Old" → "New"`) {
 		t.Errorf("message %q, want %q", exists["message"], wantMsg)
 	}
 	changes, _ := exists["params"].(map[string]any)["changes"].([]any)
@@ -69,7 +72,7 @@ func TestWarnings(t *testing.T) {
 	if len(errs.Items) != 1 || errs.Items[0].Code != "too_long" || errs.Items[0].Params == nil {
 		t.Errorf("errors only: %+v", errs)
 	}
-	if ok := decode[page[warningJSON]](t, e.do("GET", "/v1/imports/"+id+"/warnings?severity=error&lang=fr", "key-a", nil)); ok.Items[0].Message != "La valeur de customer_name dépasse 200 caractères." {
+	if ok := decode[page[warningJSON]](t, e.do("GET", "/v1/imports/"+id+"/warnings?severity=error&lang=fr", "key-a", nil)); ok.Items[0].Message != "La valeur de « Nom du client » dépasse 200 caractères." {
 		t.Errorf("fr message %q", ok.Items[0].Message)
 	}
 

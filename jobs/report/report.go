@@ -261,7 +261,7 @@ func messages(lang string, l *line) string {
 			b.WriteString(sheet.ColumnLetter(l.at[i]))
 			b.WriteString(": ")
 		}
-		b.WriteString(warning.Message(lang, w))
+		b.WriteString(warning.LabeledMessage(lang, w, sheet.FieldLabel))
 	}
 	return b.String()
 }
@@ -276,7 +276,7 @@ func cellMessages(lang string, l *line, col int) string {
 		if b.Len() > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(warning.Message(lang, w))
+		b.WriteString(warning.LabeledMessage(lang, w, sheet.FieldLabel))
 	}
 	return b.String()
 }

@@ -88,6 +88,18 @@ func (f Field) Header(lang string) string {
 	return fi.fr
 }
 
+// FieldLabel is the canonical header in lang of the field named name
+// ("contact_phone"), or "" for a name that is no field: it names fields in
+// the messages people read (warning.LabeledMessage).
+func FieldLabel(lang, name string) string {
+	for f := Field(0); f < NumFields; f++ {
+		if fields[f].name == name {
+			return f.Header(lang)
+		}
+	}
+	return ""
+}
+
 // TemplateLetter is the field's column letter in the template (A–O). Warnings
 // use the letter of the column in the uploaded file instead (see Header.Letter).
 func (f Field) TemplateLetter() string {

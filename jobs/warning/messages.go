@@ -371,24 +371,40 @@ func FileMessage(lang string, code Code, detail string) string {
 	return t.in(lang)
 }
 
+// Labels names a template field, by its stable name ("contact_phone"), in
+// lang: the column header the reader knows from the template
+// (sheet.FieldLabel), or "" to keep the name.
+type Labels func(lang, field string) string
+
 // Message renders w in lang ("fr", "en" or "pt"; anything else is English)
 // with its params: the field, the max length, the value converted "to", the
 // unknown header, the first row of a repeat, and Changes as
 // `customer_name: "Old" → "New"`. A file-level code reads as FileMessage.
-func Message(lang string, w Warning) string {
+// Fields keep their stable names; LabeledMessage names them for people.
+func Message(lang string, w Warning) string { return LabeledMessage(lang, w, nil) }
+
+// LabeledMessage is Message with each field named by labels, as the reader
+// of a report knows it: `La valeur de « Téléphone du contact » dépasse 40
+// caractères`, `Nom du client: "Old" → "New"`. The customer-level changes
+// that are not columns (default_address, default_contact) get their own
+// words. A nil labels keeps the stable names.
+func LabeledMessage(lang string, w Warning, labels Labels) string {
 	t, ok := rowText(w.Code)
 	if !ok {
 		return FileMessage(lang, w.Code, "")
 	}
+	lang = Lang(lang)
 	vars := map[string]string{
-		"field":   w.Field,
+		"field":   labeledField(lang, w.Field, labels),
 		"value":   quote(w.Value),
-		"changes": changesText(w.Changes),
+		"changes": changesText(lang, w.Changes, labels),
 	}
 	for k, v := range w.Params {
 		switch k {
 		case "header":
 			vars[k] = quote(v)
+		case "field":
+			vars[k] = labeledField(lang, shorten(v), labels)
 		default:
 			vars[k] = shorten(v)
 		}
@@ -400,12 +416,48 @@ func Message(lang string, w Warning) string {
 }
 
 // changesText renders changes as `field: "old" → "new"`, separated by "; ".
-func changesText(changes []Change) string {
+func changesText(lang string, changes []Change, labels Labels) string {
 	parts := make([]string, 0, len(changes))
 	for _, c := range changes {
-		parts = append(parts, c.Field+": "+strconv.Quote(shorten(c.Old))+" → "+strconv.Quote(shorten(c.New)))
+		parts = append(parts, fieldLabel(lang, c.Field, labels)+": "+strconv.Quote(shorten(c.Old))+" → "+strconv.Quote(shorten(c.New)))
 	}
 	return strings.Join(parts, "; ")
+}
+
+// fieldLabel names field in lang through labels, and the default address and
+// contact of customer_exists's changes in words of its own; with nil labels,
+// or a field labels does not know, it is field.
+func fieldLabel(lang, field string, labels Labels) string {
+	if labels == nil || field == "" {
+		return field
+	}
+	switch field {
+	case "default_address":
+		return texts{"Default address", "Adresse par défaut", "Morada por defeito"}.in(lang)
+	case "default_contact":
+		return texts{"Default contact", "Contact par défaut", "Contacto por defeito"}.in(lang)
+	}
+	if l := labels(lang, field); l != "" {
+		return l
+	}
+	return field
+}
+
+// labeledField is field as a message's {field}: its label, quoted as lang
+// quotes inside a sentence, or the name itself.
+func labeledField(lang, field string, labels Labels) string {
+	if l := fieldLabel(lang, field, labels); l != field {
+		return quoteLabel(lang, l)
+	}
+	return field
+}
+
+// quoteLabel quotes a column's name inside a sentence of lang.
+func quoteLabel(lang, label string) string {
+	if lang == LangFrench {
+		return "« " + label + " »"
+	}
+	return "“" + label + "”"
 }
 
 // quote quotes a user's value for a message, or gives "" for a blank one so
