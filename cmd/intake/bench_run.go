@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,8 +159,44 @@ func (b *bench) waitWorker(ctx context.Context, w *benchProc) error {
 	})
 }
 
-// confirm skips the red rows (phase skips: the skip-list preview) and
-// measures the confirm from its request to completed.
+// skips measures three replacements of the skip list of import id: every
+// red row (phase skips), then also ten rows that are not red (skips_rows:
+// their customers' preview computed again), then the red rows alone again
+// (skips_back), which is what the confirm applies.
+func (b *bench) skips(ctx context.Context, format string, rows int, key, id string, red int) error {
+	put := func(phase, body, note string) (*jobs.Skips, error) {
+		var out jobs.Skips
+		t := time.Now()
+		if err := b.client.do(ctx, "PUT", "/v1/imports/"+id+"/skips", key, strings.NewReader(body), -1, "application/json", &out); err != nil {
+			return nil, err
+		}
+		b.add(benchResult{Phase: phase, Format: format, Rows: rows, Seconds: time.Since(t).Seconds(), Note: note})
+		return &out, nil
+	}
+	all, err := put("skips", `{"rows":[],"all_errors":true}`, fmt.Sprintf("all_errors: %d red rows", red))
+	if err != nil {
+		return err
+	}
+	isRed := make(map[int]bool, len(all.Rows))
+	for _, r := range all.Rows {
+		isRed[r] = true
+	}
+	var some []string
+	for r := 2; len(some) < 10 && r < rows+2; r += rows / 20 {
+		if !isRed[r] {
+			some = append(some, strconv.Itoa(r))
+		}
+	}
+	if _, err := put("skips_rows", `{"rows":[`+strings.Join(some, ",")+`],"all_errors":true}`,
+		fmt.Sprintf("all_errors and %d rows that are not red", len(some))); err != nil {
+		return err
+	}
+	_, err = put("skips_back", `{"rows":[],"all_errors":true}`, "all_errors again")
+	return err
+}
+
+// confirm replaces the skip list (phases skips*) and measures the confirm
+// from its request to completed.
 func (b *bench) confirm(ctx context.Context, phase, format string, rows int, key, id string) error {
 	w, err := b.startWorker()
 	if err != nil {
@@ -174,13 +211,9 @@ func (b *bench) confirm(ctx context.Context, phase, format string, rows int, key
 		return err
 	}
 	if imp.Summary != nil && imp.Summary.RowsError > 0 {
-		t := time.Now()
-		body := strings.NewReader(`{"rows":[],"all_errors":true}`)
-		if err := b.client.do(ctx, "PUT", "/v1/imports/"+id+"/skips", key, body, -1, "application/json", nil); err != nil {
+		if err := b.skips(ctx, format, rows, key, id, imp.Summary.RowsError); err != nil {
 			return err
 		}
-		b.add(benchResult{Phase: "skips", Format: format, Rows: rows, Seconds: time.Since(t).Seconds(),
-			Note: fmt.Sprintf("all_errors: %d red rows, preview", imp.Summary.RowsError)})
 	}
 	t := time.Now()
 	if err := b.client.do(ctx, "POST", "/v1/imports/"+id+"/confirm", key, nil, -1, "", nil); err != nil {

@@ -6,8 +6,11 @@ import (
 	"intake/jobs"
 )
 
-// Previews is the number of exact previews computed so far.
+// Previews is the number of whole-import previews computed so far.
 func Previews() int64 { return previews.Load() }
+
+// PartialPreviews is the number of per-customer previews computed so far.
+func PartialPreviews() int64 { return partialPreviews.Load() }
 
 // ExactPreview computes the preview of import id with its current skip list
 // the exact way, whatever the list, and changes nothing.

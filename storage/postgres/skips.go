@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 
 	"intake/jobs"
+	"intake/jobs/rules"
 )
 
 // Skips returns the skip list of import id.
@@ -28,17 +30,22 @@ func (db *DB) Skips(ctx context.Context, id string) ([]int, error) {
 
 // ReplaceSkips replaces the skip list of the tenant's validated import id
 // with rows (plus every red row when allErrors), and recomputes the preview
-// summary by running confirm's statements in a savepoint that is rolled back:
-// the preview and the real confirm are one code path. Rows that are not data
-// rows are invalid_rows; an import that is not validated is invalid_state.
+// summary with confirm's own statements, run in savepoints that are rolled
+// back: the preview and the real confirm are one code path. Rows that are
+// not data rows are invalid_rows; an import that is not validated is
+// invalid_state.
 //
-// Confirm never applies a red row, so skipping red rows changes nothing it
-// would do: when neither the old nor the new list holds a row that is not
-// red (the usual "skip every error" before a confirm), the preview already
-// stored stands and only rows_skipped is counted again. That makes the
-// common PUT a matter of milliseconds instead of a confirm's duration (about
-// 30 s at a million rows); a list with other rows still pays for an exact
-// preview.
+// The preview is recomputed for the customers the change touches only:
+// confirm treats each customer apart from the others, and never applies a
+// red row, so a customer whose non-red rows are skipped as before counts as
+// it did. For the customers of the non-red rows that enter or leave the
+// list, confirm's statements run over their rows alone, once with the old
+// list and once with the new, and the difference adjusts the stored
+// preview (the validation's summary at first, which is the preview of an
+// empty list). Skipping every error (red rows only) thus changes no count
+// and runs nothing, and skipping a few rows of a million-row import costs a
+// scan of its rows, not a confirm's 30 s. When the change touches most
+// customers the whole import is previewed at once.
 func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows []int, allErrors bool) (*jobs.Skips, error) {
 	if !validUUID(id) {
 		return nil, jobs.ErrNotFound
@@ -82,9 +89,27 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 		return nil, &jobs.Error{Code: jobs.ErrCodeInvalidRows, Rows: bad,
 			Message: "some rows are not data rows of the file (the header, blank rows or past the end)"}
 	}
-	hadOthers, err := skipsOtherThanRed(ctx, tx, id)
+	base := jobs.Summary{}
+	if imp.Summary != nil {
+		base = *imp.Summary
+	}
+	touched, err := collectStrings(ctx, tx, `WITH new AS (SELECT DISTINCT x AS row_num FROM unnest($2::int[]) AS x),
+		old AS (SELECT row_num FROM import_skips WHERE import_id = $1)
+		SELECT DISTINCT r.cust_key FROM import_rows r
+		JOIN (SELECT row_num FROM new UNION SELECT row_num FROM old) c ON r.import_id = $1 AND r.row_num = c.row_num
+		WHERE NOT r.red
+			AND EXISTS (SELECT 1 FROM new WHERE new.row_num = r.row_num) <> EXISTS (SELECT 1 FROM old WHERE old.row_num = r.row_num)`,
+		id, inRange)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("skips: changed customers: %w", err)
+	}
+	customers := base.CustomersNew + base.CustomersUpdated + base.CustomersUnchanged
+	whole := imp.Summary == nil || 2*len(touched) > customers
+	var before jobs.Summary
+	if len(touched) > 0 && !whole {
+		if before, err = previewOf(ctx, tx, tenantID, id, touched); err != nil {
+			return nil, err
+		}
 	}
 	if _, err := tx.Exec(ctx, `DELETE FROM import_skips WHERE import_id = $1`, id); err != nil {
 		return nil, fmt.Errorf("replace skips: %w", err)
@@ -99,20 +124,20 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 			return nil, fmt.Errorf("skip red rows: %w", err)
 		}
 	}
-	base := jobs.Summary{}
-	if imp.Summary != nil {
-		base = *imp.Summary
-	}
-	hasOthers, err := skipsOtherThanRed(ctx, tx, id)
-	if err != nil {
-		return nil, err
-	}
 	sum := base
-	if hadOthers || hasOthers || imp.Summary == nil {
+	switch {
+	case whole:
 		if sum, err = preview(ctx, tx, id, tenantID, base); err != nil {
 			return nil, err
 		}
-	} else if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_skips WHERE import_id = $1`, id).Scan(&sum.RowsSkipped); err != nil {
+	case len(touched) > 0:
+		after, err := previewOf(ctx, tx, tenantID, id, touched)
+		if err != nil {
+			return nil, err
+		}
+		sum.Summary = adjust(base.Summary, before.Summary, after.Summary)
+	}
+	if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_skips WHERE import_id = $1`, id).Scan(&sum.RowsSkipped); err != nil {
 		return nil, fmt.Errorf("count skips: %w", err)
 	}
 	sum.RowsApplied = 0
@@ -136,22 +161,65 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 	return &jobs.Skips{Rows: skipped, Summary: &sum}, nil
 }
 
-// skipsOtherThanRed tells whether the skip list of import id holds a row
-// that is not red.
-func skipsOtherThanRed(ctx context.Context, tx pgx.Tx, id string) (bool, error) {
-	var found bool
-	err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_skips s
-		JOIN import_rows r ON r.import_id = s.import_id AND r.row_num = s.row_num
-		WHERE s.import_id = $1 AND NOT r.red)`, id).Scan(&found)
-	if err != nil {
-		return false, fmt.Errorf("read skips: %w", err)
+// previewOf runs confirm's statements over the rows of the customers keys
+// of import id alone, with its current skip list, and changes nothing: the
+// rows and their skips are copied under a scratch import inside a savepoint
+// that is rolled back. Confirm treats each customer apart, so the counts
+// are those customers' share of a whole preview.
+func previewOf(ctx context.Context, tx pgx.Tx, tenantID int64, id string, keys []string) (jobs.Summary, error) {
+	partialPreviews.Add(1)
+	if _, err := tx.Exec(ctx, `SAVEPOINT preview_part`); err != nil {
+		return jobs.Summary{}, err
 	}
-	return found, nil
+	part := jobs.NewID()
+	cols := strings.Join(importRowColumns[1:], ", ")
+	args := pgx.NamedArgs{"part": part, "import_id": id, "tenant_id": tenantID, "keys": keys}
+	for _, q := range []string{
+		`INSERT INTO imports (id, tenant_id, filename, object_key, size_bytes, status)
+		VALUES (@part, @tenant_id, 'preview', 'preview', 0, 'validated')`,
+		`INSERT INTO import_rows (import_id, ` + cols + `)
+		SELECT @part, ` + cols + ` FROM import_rows
+		WHERE import_id = @import_id AND cust_key IN (SELECT unnest(@keys::text[]))`,
+		`INSERT INTO import_skips (import_id, row_num)
+		SELECT @part, s.row_num FROM import_skips s
+		JOIN import_rows r ON r.import_id = @part AND r.row_num = s.row_num
+		WHERE s.import_id = @import_id`,
+	} {
+		if _, err := tx.Exec(ctx, q, args); err != nil {
+			return jobs.Summary{}, fmt.Errorf("preview: %w", err)
+		}
+	}
+	sum, err := apply(ctx, tx, part, tenantID, jobs.Summary{})
+	if err != nil {
+		return sum, fmt.Errorf("preview: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT preview_part`); err != nil {
+		return sum, err
+	}
+	return sum, nil
 }
 
-// previews counts the previews computed by running confirm's statements
-// (tests tell the two ways of ReplaceSkips apart with it).
-var previews atomic.Int64
+// adjust returns the preview base with the counts of some customers going
+// from before to after; the row counts are base's.
+func adjust(base, before, after rules.Summary) rules.Summary {
+	s := base
+	for _, c := range []struct{ dst, b, a *int }{
+		{&s.CustomersNew, &before.CustomersNew, &after.CustomersNew},
+		{&s.CustomersUpdated, &before.CustomersUpdated, &after.CustomersUpdated},
+		{&s.CustomersUnchanged, &before.CustomersUnchanged, &after.CustomersUnchanged},
+		{&s.AddressesNew, &before.AddressesNew, &after.AddressesNew},
+		{&s.AddressesUpdated, &before.AddressesUpdated, &after.AddressesUpdated},
+		{&s.ContactsNew, &before.ContactsNew, &after.ContactsNew},
+		{&s.ContactsUpdated, &before.ContactsUpdated, &after.ContactsUpdated},
+	} {
+		*c.dst += *c.a - *c.b
+	}
+	return s
+}
+
+// previews and partialPreviews count the whole and the per-customer
+// previews computed (tests tell the ways of ReplaceSkips apart with them).
+var previews, partialPreviews atomic.Int64
 
 // preview runs confirm's statements for import id, with its current skip
 // list, in a savepoint that it rolls back, and returns what they counted.
@@ -168,4 +236,12 @@ func preview(ctx context.Context, tx pgx.Tx, id string, tenantID int64, base job
 		return base, err
 	}
 	return sum, nil
+}
+
+func collectStrings(ctx context.Context, q pgx.Tx, sql string, args ...any) ([]string, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

@@ -14,15 +14,17 @@ import (
 	"intake/storage/postgres"
 )
 
-// TestRedOnlySkipsKeepThePreview validates random files over random stored
-// customers with the real Validator and staging, then checks what
-// ReplaceSkips relies on to answer a list of red rows without a preview:
-// the validation's summary is the preview of confirm's own statements, and
-// skipping red rows leaves it as it is. A list with another row, or one that
-// had one, computes the preview again.
-func TestRedOnlySkipsKeepThePreview(t *testing.T) {
+// TestSkipPreviewIsExact validates random files over random stored
+// customers with the real Validator and staging, then replaces the skip list
+// again and again, and wants after each change the preview that confirm's
+// statements give over the whole import with that list. The validation's
+// summary must be that preview for an empty list; a list of red rows must
+// change nothing and run nothing; other changes run confirm's statements
+// over the customers they touch only.
+func TestSkipPreviewIsExact(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
+	partialAtStart, wholeAtStart := postgres.PartialPreviews(), postgres.Previews()
 	scenarios := 40
 	if testing.Short() {
 		scenarios = 10
@@ -104,17 +106,26 @@ func TestRedOnlySkipsKeepThePreview(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		// check replaces the skip list and wants the exact preview, computed
-		// again or not as asked.
-		check := func(rows []int, allErrors, computed bool) {
+		// check replaces the skip list and wants the exact preview, after
+		// computing what it must: nothing, the touched customers, or the
+		// whole import.
+		const none, part, whole = 0, 1, 2
+		check := func(rows []int, allErrors bool, computed int) {
 			t.Helper()
-			before := postgres.Previews()
+			wholeBefore, partBefore := postgres.Previews(), postgres.PartialPreviews()
 			got, err := db.ReplaceSkips(ctx, tn.ID, imp.ID, rows, allErrors)
 			if err != nil {
 				t.Fatalf("seed %d: skips %v: %v", seed, rows, err)
 			}
-			if did := postgres.Previews() > before; did != computed {
-				t.Fatalf("seed %d: skips %v all_errors=%v: preview computed %v, want %v", seed, rows, allErrors, did, computed)
+			did := none
+			switch {
+			case postgres.Previews() > wholeBefore:
+				did = whole
+			case postgres.PartialPreviews() > partBefore:
+				did = part
+			}
+			if computed >= 0 && did != computed {
+				t.Fatalf("seed %d: skips %v all_errors=%v: computed %d, want %d (0 nothing, 1 customers, 2 whole)", seed, rows, allErrors, did, computed)
 			}
 			want, err := db.ExactPreview(ctx, tn.ID, imp.ID, validated)
 			if err != nil {
@@ -126,12 +137,26 @@ func TestRedOnlySkipsKeepThePreview(t *testing.T) {
 				t.Fatalf("seed %d: skips %v all_errors=%v:\n got  %+v\n want %+v", seed, rows, allErrors, *got.Summary, want)
 			}
 		}
-		check(nil, true, false) // the validation's summary is the exact preview
-		if len(nonRed) > 0 {
-			check(nonRed[:1], true, true)
-			check(nil, true, true) // the previous list had a non-red row
-			check(nil, false, false)
+		check(nil, true, none) // the validation's summary is the exact preview
+		if len(nonRed) == 0 {
+			continue
 		}
+		check(nonRed[:1], true, -1)
+		check(nil, true, -1)
+		check(nil, false, none)
+		for range 6 {
+			var rows []int
+			for _, r := range nonRed {
+				if rng.IntN(4) == 0 {
+					rows = append(rows, r)
+				}
+			}
+			check(rows, rng.IntN(2) == 0, -1)
+		}
+	}
+	if postgres.PartialPreviews() == partialAtStart || postgres.Previews() == wholeAtStart {
+		t.Errorf("%d per-customer and %d whole previews: both ways must have been checked",
+			postgres.PartialPreviews()-partialAtStart, postgres.Previews()-wholeAtStart)
 	}
 }
 
