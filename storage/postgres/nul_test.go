@@ -16,22 +16,7 @@ import (
 func TestStagingStoresNULAsReplacementCharacter(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	tn, _, err := db.CreateAPIKey(ctx, "nul")
-	if err != nil {
-		t.Fatal(err)
-	}
-	imp := &jobs.Import{ID: jobs.NewID(), TenantID: tn.ID, Filename: "nul.csv"}
-	imp.ObjectKey = jobs.ObjectKey(tn.ID, imp.ID)
-	if err := db.CreateImport(ctx, imp); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := db.Transition(ctx, imp.ID, []jobs.Status{jobs.StatusQueued}, jobs.StatusValidating); err != nil {
-		t.Fatal(err)
-	}
-	st, err := db.BeginStaging(ctx, imp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, imp, st := beginStaging(t, db, "nul")
 	defer st.Rollback(ctx)
 	rec := rules.Record{Row: 2, Red: true, Code: "C\x001", Key: "c\x001", Name: "A\x00B"}
 	ws := []warning.Warning{{Row: 2, Column: "B", Field: "customer_name", Code: warning.InvalidCharacters, Value: "A\x00B"}}

@@ -9,6 +9,30 @@ import (
 	"intake/storage/postgres/pgtest"
 )
 
+// beginStaging creates tenant name, an import of it, moves the import to
+// validating and opens its staging, as the validate task does.
+func beginStaging(t *testing.T, db *postgres.DB, name string) (jobs.Tenant, *jobs.Import, jobs.Staging) {
+	t.Helper()
+	ctx := context.Background()
+	tn, _, err := db.CreateAPIKey(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	imp := &jobs.Import{ID: jobs.NewID(), TenantID: tn.ID, Filename: name + ".csv"}
+	imp.ObjectKey = jobs.ObjectKey(tn.ID, imp.ID)
+	if err := db.CreateImport(ctx, imp); err != nil {
+		t.Fatal(err)
+	}
+	if _, moved, err := db.Transition(ctx, imp.ID, []jobs.Status{jobs.StatusQueued}, jobs.StatusValidating); err != nil || !moved {
+		t.Fatal(moved, err)
+	}
+	st, err := db.BeginStaging(ctx, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tn, imp, st
+}
+
 func open(t *testing.T) *postgres.DB {
 	t.Helper()
 	db, err := postgres.Open(context.Background(), pgtest.NewSchema(t))

@@ -32,10 +32,7 @@ func TestSkipPreviewIsExact(t *testing.T) {
 	for seed := range scenarios {
 		rng := rand.New(rand.NewPCG(uint64(seed), 7))
 		pick := func(vals ...string) string { return vals[rng.IntN(len(vals))] }
-		tn, _, err := db.CreateAPIKey(ctx, fmt.Sprintf("tenant-%d", seed))
-		if err != nil {
-			t.Fatal(err)
-		}
+		tn, imp, st := beginStaging(t, db, fmt.Sprintf("tenant-%d", seed))
 		for c := range rng.IntN(6) {
 			var cid int64
 			if err := db.Pool.QueryRow(ctx, `INSERT INTO customers (tenant_id, code, name, vat_number)
@@ -56,17 +53,6 @@ func TestSkipPreviewIsExact(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-		}
-		imp := &jobs.Import{ID: jobs.NewID(), TenantID: tn.ID, Filename: "f.csv", ObjectKey: "k"}
-		if err := db.CreateImport(ctx, imp); err != nil {
-			t.Fatal(err)
-		}
-		if _, moved, err := db.Transition(ctx, imp.ID, []jobs.Status{jobs.StatusQueued}, jobs.StatusValidating); err != nil || !moved {
-			t.Fatal(moved, err)
-		}
-		st, err := db.BeginStaging(ctx, imp.ID)
-		if err != nil {
-			t.Fatal(err)
 		}
 		v := rules.NewValidator(db.Existing(tn.ID), st, rules.Options{BatchSize: 7})
 		for row := 2; row < 3+rng.IntN(40); row++ {

@@ -17,21 +17,7 @@ import (
 func TestStagingRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	tn, _, err := db.CreateAPIKey(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	imp := &jobs.Import{ID: jobs.NewID(), TenantID: tn.ID, Filename: "f.csv", ObjectKey: "k"}
-	if err := db.CreateImport(ctx, imp); err != nil {
-		t.Fatal(err)
-	}
-	if _, moved, err := db.Transition(ctx, imp.ID, []jobs.Status{jobs.StatusQueued}, jobs.StatusValidating); err != nil || !moved {
-		t.Fatal(moved, err)
-	}
-	st, err := db.BeginStaging(ctx, imp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, imp, st := beginStaging(t, db, "acme")
 	const n = 30000
 	for i := range n {
 		rec := rules.Record{Row: i + 2, Code: fmt.Sprintf("C%d", i/2), Key: fmt.Sprintf("c%d", i/2), Name: "Société «Ünïcode»",
@@ -64,7 +50,7 @@ func TestStagingRoundTrip(t *testing.T) {
 
 	var rows, red, addrs, contacts, warns, params int
 	var name string
-	err = db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE red), count(addr_key), count(contact_key),
+	err := db.Pool.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE red), count(addr_key), count(contact_key),
 		(SELECT count(*) FROM import_warnings WHERE import_id = $1),
 		(SELECT count(*) FROM import_warnings WHERE import_id = $1 AND params->>'code' = 'FR'),
 		(SELECT name FROM import_rows WHERE import_id = $1 AND row_num = 2)
@@ -97,21 +83,7 @@ func TestStagingRoundTrip(t *testing.T) {
 func TestStagingFillsOldValuesOfFarRows(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	tn, _, err := db.CreateAPIKey(ctx, "acme")
-	if err != nil {
-		t.Fatal(err)
-	}
-	imp := &jobs.Import{ID: jobs.NewID(), TenantID: tn.ID, Filename: "f.csv", ObjectKey: "k"}
-	if err := db.CreateImport(ctx, imp); err != nil {
-		t.Fatal(err)
-	}
-	if _, moved, err := db.Transition(ctx, imp.ID, []jobs.Status{jobs.StatusQueued}, jobs.StatusValidating); err != nil || !moved {
-		t.Fatal(moved, err)
-	}
-	st, err := db.BeginStaging(ctx, imp.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tn, imp, st := beginStaging(t, db, "acme")
 	v := rules.NewValidator(db.Existing(tn.ID), st, rules.Options{BatchSize: 2})
 	recs := []rules.Record{{Code: "C1", Name: "Acme", VAT: "V1",
 		Address: &rules.Address{Code: "A1", City: "Paris", PostalCode: "75001"},
