@@ -97,8 +97,8 @@ func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late
 		}
 		if c.flags&custFed != 0 {
 			v.sum.CustomersNew++
-			v.sum.AddressesNew += v.st.countAddrs(c)
-			v.sum.ContactsNew += v.st.countContacts(c)
+			v.sum.AddressesNew += v.st.addrs.count(c.addrs)
+			v.sum.ContactsNew += v.st.contacts.count(c.contacts)
 		}
 		return exists, missing
 	}
@@ -107,8 +107,8 @@ func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late
 		return exists, missing
 	}
 	changed := false
-	for i := c.addrs; i != 0; i = v.st.addrs.at(i).prev {
-		switch e := v.st.addrs.at(i); {
+	for i := c.addrs; i != 0; i = v.st.addrs.entries.at(i).prev {
+		switch e := v.st.addrs.entries.at(i); {
 		case e.flags&entryStored == 0:
 			v.sum.AddressesNew++
 			changed = true
@@ -117,8 +117,8 @@ func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late
 			changed = true
 		}
 	}
-	for i := c.contacts; i != 0; i = v.st.contacts.at(i).prev {
-		switch e := v.st.contacts.at(i); {
+	for i := c.contacts; i != 0; i = v.st.contacts.entries.at(i).prev {
+		switch e := v.st.contacts.entries.at(i); {
 		case e.flags&entryStored == 0:
 			v.sum.ContactsNew++
 			changed = true

@@ -161,29 +161,115 @@ const (
 	entryUpdated                   // the file's values differ from the stored ones
 )
 
-// addrEntry is one address code of a customer: the fingerprint of its folded
-// code and, per detail field (addressDetails), the fingerprint of the value
-// that wins so far. Per-field fingerprints are what let a blank never count
-// as a difference. The row that gave each winning value is the entry's
-// first row until a later row changes a value; only then are the rows kept
-// apart (rows, an index into state.addrRows).
-type addrEntry struct {
+// entry is one address code or contact name of a customer: the fingerprint
+// of its folded identity and, per detail field (addressDetails,
+// contactDetails), the fingerprint of the value that wins so far. Per-field
+// fingerprints are what let a blank never count as a difference. The row
+// that gave each winning value is the entry's first row until a later row
+// changes a value; only then are the rows kept apart (rows, an index into
+// the kind's arena of rows).
+type entry[V values, R valueRows] struct {
 	key   uint64
-	val   [6]uint64
-	row   int32  // first row of this address
+	val   V
+	row   int32  // first row of this address or contact
 	prev  uint32 // the customer's entry added before, 1-based; 0 = none
-	rows  uint32 // 1-based index into state.addrRows; 0: every value is from row
+	rows  uint32 // 1-based index into kind.rows; 0: every value is from row
 	flags uint8
 }
 
-// contactEntry is addrEntry for a contact, keyed by its folded name.
-type contactEntry struct {
-	key   uint64
-	val   [2]uint64
-	row   int32
-	prev  uint32
-	rows  uint32 // 1-based index into state.contactRows
-	flags uint8
+// values are an entry's detail fingerprints, valueRows the rows that gave
+// them: six for an address, two for a contact.
+type (
+	values    interface{ [6]uint64 | [2]uint64 }
+	valueRows interface{ [6]int32 | [2]int32 }
+)
+
+type (
+	addrEntry    = entry[[6]uint64, [6]int32]
+	contactEntry = entry[[2]uint64, [2]int32]
+)
+
+// kind holds the entries of one kind (addresses or contacts) of every
+// customer: each customer's linked from the newest, by index.
+type kind[V values, R valueRows] struct {
+	entries arena[entry[V, R]]
+	rows    arena[R]
+}
+
+// find returns the entry of key among those linked from head (idx, when
+// not nil, indexes them), or nil.
+func (k *kind[V, R]) find(head uint32, idx map[uint64]uint32, key uint64) *entry[V, R] {
+	if idx != nil {
+		if i, ok := idx[key]; ok {
+			return k.entries.at(i)
+		}
+		return nil
+	}
+	for i := head; i != 0; {
+		e := k.entries.at(i)
+		if e.key == key {
+			return e
+		}
+		i = e.prev
+	}
+	return nil
+}
+
+// count returns the number of entries linked from head.
+func (k *kind[V, R]) count(head uint32) int {
+	n := 0
+	for i := head; i != 0; i = k.entries.at(i).prev {
+		n++
+	}
+	return n
+}
+
+// index maps the keys of the entries linked from head to their indexes.
+func (k *kind[V, R]) index(head uint32, n int) map[uint64]uint32 {
+	idx := make(map[uint64]uint32, 2*n)
+	for i := head; i != 0; i = k.entries.at(i).prev {
+		idx[k.entries.at(i).key] = i
+	}
+	return idx
+}
+
+// rowOf returns the row that gave e's winning value of detail j (0: none).
+func (k *kind[V, R]) rowOf(e *entry[V, R], j int) int32 {
+	if e.rows != 0 {
+		return (*k.rows.at(e.rows))[j]
+	}
+	if e.val[j] != 0 {
+		return e.row
+	}
+	return 0
+}
+
+// set makes sum, from row, the winning value of e's detail j.
+func (k *kind[V, R]) set(e *entry[V, R], j int, sum uint64, row int) {
+	if e.rows == 0 && int32(row) != e.row {
+		var rows R
+		for m := range len(rows) {
+			rows[m] = k.rowOf(e, m)
+		}
+		e.rows = k.rows.add(rows)
+	}
+	e.val[j] = sum
+	if e.rows != 0 {
+		(*k.rows.at(e.rows))[j] = int32(row)
+	}
+}
+
+// link adds an entry of key, first seen on row, before *head, and keeps the
+// customer's index (*idx, made by makeIdx past indexAfter entries) in step.
+func (k *kind[V, R]) link(head *uint32, idx map[uint64]uint32, makeIdx func() *map[uint64]uint32, key uint64, row int) *entry[V, R] {
+	i := k.entries.add(entry[V, R]{key: key, row: int32(row), prev: *head})
+	*head = i
+	if idx != nil {
+		idx[key] = i
+	} else if n := k.count(i); n > indexAfter {
+		*makeIdx() = k.index(i, n)
+	}
+	return k.entries.at(i)
 }
 
 // indexAfter is the number of entries beyond which a customer's entries get a
@@ -196,16 +282,14 @@ const indexAfter = 16
 // before the end of the file; nothing moves once added (chunks are never
 // reallocated), so pointers into the arenas stay valid.
 type state struct {
-	table       []uint32 // 1-based customer indexes; 0 = empty slot; a power of two long
-	custs       arena[customer]
-	addrs       arena[addrEntry]
-	contacts    arena[contactEntry]
-	addrRows    arena[[6]int32]
-	contactRows arena[[2]int32]
-	stored      arena[storedState]
-	strs        strArena
-	more        []customerMore // index 0 unused
-	freeMore    []uint32
+	table    []uint32 // 1-based customer indexes; 0 = empty slot; a power of two long
+	custs    arena[customer]
+	addrs    kind[[6]uint64, [6]int32]
+	contacts kind[[2]uint64, [2]int32]
+	stored   arena[storedState]
+	strs     strArena
+	more     []customerMore // index 0 unused
+	freeMore []uint32
 }
 
 // find returns the customer of key (a fingerprint), or nil.
@@ -300,142 +384,6 @@ func (s *state) storedData(c *customer) *storedState {
 		return nil
 	}
 	return s.stored.at(c.stored)
-}
-
-// addr returns c's entry of key, or nil.
-func (s *state) addr(c *customer, key uint64) *addrEntry {
-	if m := s.moreOf(c); m != nil && m.addrIdx != nil {
-		if i, ok := m.addrIdx[key]; ok {
-			return s.addrs.at(i)
-		}
-		return nil
-	}
-	for i := c.addrs; i != 0; {
-		e := s.addrs.at(i)
-		if e.key == key {
-			return e
-		}
-		i = e.prev
-	}
-	return nil
-}
-
-// addAddr adds an entry of key to c and returns it.
-func (s *state) addAddr(c *customer, key uint64, row int) *addrEntry {
-	i := s.addrs.add(addrEntry{key: key, row: int32(row), prev: c.addrs})
-	c.addrs = i
-	if m := s.moreOf(c); m != nil && m.addrIdx != nil {
-		m.addrIdx[key] = i
-	} else if n := s.countAddrs(c); n > indexAfter {
-		m := s.extra(c)
-		m.addrIdx = make(map[uint64]uint32, 2*n)
-		for j := c.addrs; j != 0; j = s.addrs.at(j).prev {
-			m.addrIdx[s.addrs.at(j).key] = j
-		}
-	}
-	return s.addrs.at(i)
-}
-
-func (s *state) countAddrs(c *customer) int {
-	n := 0
-	for i := c.addrs; i != 0; i = s.addrs.at(i).prev {
-		n++
-	}
-	return n
-}
-
-// addrRow returns the row that gave e's winning value of detail j (0: none).
-func (s *state) addrRow(e *addrEntry, j int) int32 {
-	if e.rows != 0 {
-		return s.addrRows.at(e.rows)[j]
-	}
-	if e.val[j] != 0 {
-		return e.row
-	}
-	return 0
-}
-
-// setAddr makes sum, from row, the winning value of e's detail j.
-func (s *state) setAddr(e *addrEntry, j int, sum uint64, row int) {
-	if e.rows == 0 && int32(row) != e.row {
-		var rows [6]int32
-		for k := range rows {
-			rows[k] = s.addrRow(e, k)
-		}
-		e.rows = s.addrRows.add(rows)
-	}
-	e.val[j] = sum
-	if e.rows != 0 {
-		s.addrRows.at(e.rows)[j] = int32(row)
-	}
-}
-
-// contact returns c's entry of key, or nil.
-func (s *state) contact(c *customer, key uint64) *contactEntry {
-	if m := s.moreOf(c); m != nil && m.contactIdx != nil {
-		if i, ok := m.contactIdx[key]; ok {
-			return s.contacts.at(i)
-		}
-		return nil
-	}
-	for i := c.contacts; i != 0; {
-		e := s.contacts.at(i)
-		if e.key == key {
-			return e
-		}
-		i = e.prev
-	}
-	return nil
-}
-
-// addContact adds an entry of key to c and returns it.
-func (s *state) addContact(c *customer, key uint64, row int) *contactEntry {
-	i := s.contacts.add(contactEntry{key: key, row: int32(row), prev: c.contacts})
-	c.contacts = i
-	if m := s.moreOf(c); m != nil && m.contactIdx != nil {
-		m.contactIdx[key] = i
-	} else if n := s.countContacts(c); n > indexAfter {
-		m := s.extra(c)
-		m.contactIdx = make(map[uint64]uint32, 2*n)
-		for j := c.contacts; j != 0; j = s.contacts.at(j).prev {
-			m.contactIdx[s.contacts.at(j).key] = j
-		}
-	}
-	return s.contacts.at(i)
-}
-
-func (s *state) countContacts(c *customer) int {
-	n := 0
-	for i := c.contacts; i != 0; i = s.contacts.at(i).prev {
-		n++
-	}
-	return n
-}
-
-// contactRow is addrRow for a contact.
-func (s *state) contactRow(e *contactEntry, j int) int32 {
-	if e.rows != 0 {
-		return s.contactRows.at(e.rows)[j]
-	}
-	if e.val[j] != 0 {
-		return e.row
-	}
-	return 0
-}
-
-// setContact is setAddr for a contact.
-func (s *state) setContact(e *contactEntry, j int, sum uint64, row int) {
-	if e.rows == 0 && int32(row) != e.row {
-		var rows [2]int32
-		for k := range rows {
-			rows[k] = s.contactRow(e, k)
-		}
-		e.rows = s.contactRows.add(rows)
-	}
-	e.val[j] = sum
-	if e.rows != 0 {
-		s.contactRows.at(e.rows)[j] = int32(row)
-	}
 }
 
 // arenaBits sizes an arena's chunks: 4096 entries.

@@ -346,137 +346,114 @@ func (v *Validator) customerValue(i int, c *customer, f sheet.Field, sum *uint64
 // address applies address_repeated, address_exists and
 // multiple_default_addresses to record i, and merges its details.
 func (v *Validator) address(i int, c *customer, ss *storedState, sc *StoredCustomer, holes []hole) []hole {
-	it := &v.buf[i]
-	a, row := it.rec.Address, it.rec.Row
-	key := v.hash.sum(Fold(a.Code))
+	a := v.buf[i].rec.Address
 	vals := addressValues(a)
-	var sums [6]uint64
-	for j := range vals {
-		sums[j] = v.hash.sum(vals[j])
-	}
-	e := v.st.addr(c, key)
-	if e != nil {
-		var changes []warning.Change
-		w := len(it.ws)
-		for j, f := range addressDetails() {
-			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
-				holes = append(holes, hole{item: i, w: w, c: len(changes), row: v.st.addrRow(e, j), field: f})
-				changes = append(changes, warning.Change{Field: v.cat.name[f], New: vals[j]})
-			}
-		}
-		if len(changes) > 0 {
-			it.ws = append(it.ws, v.rowWarning(it, sheet.AddressCode, warning.AddressRepeated, a.Code, firstRow(e.row), changes))
-		}
-	} else {
-		e = v.st.addAddr(c, key, row)
-		if ss != nil && ss.flags&hasAddrs == 0 && ss.addrDef.firstKey == 0 {
-			ss.addrDef.firstKey, ss.addrDef.first = key, v.st.strs.put(a.Code)
-		}
-	}
-	for j := range sums {
-		if sums[j] != 0 && sums[j] != e.val[j] {
-			v.st.setAddr(e, j, sums[j], row)
-		}
-	}
-
-	spelling := a.Code
+	ch := child{ident: a.Code, isDefault: a.IsDefault}
+	var old [6]string
 	if sa := v.storedAddress(sc, a.Code); sa != nil {
-		spelling = sa.Code
-		e.flags |= entryStored
-		old := addressValues(sa)
-		var changes []warning.Change
-		e.flags &^= entryUpdated
-		for j, f := range addressDetails() {
-			if vals[j] != "" && vals[j] != old[j] {
-				changes = append(changes, warning.Change{Field: v.cat.name[f], Old: old[j], New: vals[j]})
-			}
-			if e.val[j] != 0 && e.val[j] != v.hash.sum(old[j]) {
-				e.flags |= entryUpdated
-			}
-		}
-		if len(changes) > 0 {
-			it.ws = append(it.ws, v.rowWarning(it, sheet.AddressCode, warning.AddressExists, a.Code, nil, changes))
-		}
+		old, ch.stored, ch.storedIdent = addressValues(sa), true, sa.Code
 	}
-	if a.IsDefault {
-		if c.addrDefRow != 0 {
-			it.ws = append(it.ws, v.rowWarning(it, sheet.AddressIsDefault, warning.MultipleDefaultAddresses, "",
-				firstRow(c.addrDefRow), nil))
-		} else {
-			c.addrDefRow = int32(row)
-		}
-		if ss != nil {
-			ss.addrDef.markedKey = key
-			v.st.strs.set(&ss.addrDef.marked, spelling)
-		}
-	}
-	return holes
+	return childRules(v, &v.st.addrs, &v.cat.addr, i, c, ss, ch, vals[:], old[:], holes)
 }
 
 // contact is address for the contact part of record i.
 func (v *Validator) contact(i int, c *customer, ss *storedState, sc *StoredCustomer, holes []hole) []hole {
-	it := &v.buf[i]
-	k, row := it.rec.Contact, it.rec.Row
-	key := v.hash.sum(Fold(k.Name))
+	k := v.buf[i].rec.Contact
 	vals := contactValues(k)
-	var sums [2]uint64
+	ch := child{ident: k.Name, isDefault: k.IsDefault}
+	var old [2]string
+	if sk := v.storedContact(sc, k.Name); sk != nil {
+		old, ch.stored, ch.storedIdent = contactValues(sk), true, sk.Name
+	}
+	return childRules(v, &v.st.contacts, &v.cat.contact, i, c, ss, ch, vals[:], old[:], holes)
+}
+
+// child is the address or the contact of one record, as childRules reads
+// it; its details and the stored child's are parameters of their own (so
+// that the arrays they slice stay on the stack).
+type child struct {
+	ident       string // address code or contact name, as written
+	isDefault   bool
+	stored      bool   // the child is stored
+	storedIdent string // the stored spelling of ident
+}
+
+// childRules applies the rules addresses and contacts share to the child ch
+// of record i (of customer c, stored as ss when it is), whose details are
+// vals (stored: the stored child's, when ch.stored): *_repeated when an
+// earlier row gave the same child other details, *_exists when the child is
+// stored with other details, multiple_default_* past the first row marking
+// a default; and merges its details into the state.
+func childRules[V values, R valueRows](v *Validator, k *kind[V, R], ck *childKind, i int, c *customer, ss *storedState,
+	ch child, vals, stored []string, holes []hole) []hole {
+	it := &v.buf[i]
+	row := it.rec.Row
+	key := v.hash.sum(Fold(ch.ident))
+	var sums V
 	for j := range vals {
 		sums[j] = v.hash.sum(vals[j])
 	}
-	e := v.st.contact(c, key)
+	head, defRow := ck.links(c)
+	var idx map[uint64]uint32
+	if m := v.st.moreOf(c); m != nil {
+		idx = *ck.index(m)
+	}
+	var def *defaultTrack
+	e := k.find(*head, idx, key)
+	if ss != nil {
+		def = ck.def(ss)
+	}
 	if e != nil {
 		var changes []warning.Change
 		w := len(it.ws)
-		for j, f := range contactDetails() {
+		for j, f := range ck.details {
 			if sums[j] != 0 && e.val[j] != 0 && sums[j] != e.val[j] {
-				holes = append(holes, hole{item: i, w: w, c: len(changes), row: v.st.contactRow(e, j), field: f})
+				holes = append(holes, hole{item: i, w: w, c: len(changes), row: k.rowOf(e, j), field: f})
 				changes = append(changes, warning.Change{Field: v.cat.name[f], New: vals[j]})
 			}
 		}
 		if len(changes) > 0 {
-			it.ws = append(it.ws, v.rowWarning(it, sheet.ContactName, warning.ContactRepeated, k.Name, firstRow(e.row), changes))
+			it.ws = append(it.ws, v.rowWarning(it, ck.ident, ck.repeated, ch.ident, firstRow(e.row), changes))
 		}
 	} else {
-		e = v.st.addContact(c, key, row)
-		if ss != nil && ss.flags&hasContact == 0 && ss.contactDef.firstKey == 0 {
-			ss.contactDef.firstKey, ss.contactDef.first = key, v.st.strs.put(k.Name)
+		e = k.link(head, idx, func() *map[uint64]uint32 { return ck.index(v.st.extra(c)) }, key, row)
+		if def != nil && ss.flags&ck.storedFlag == 0 && def.firstKey == 0 {
+			def.firstKey, def.first = key, v.st.strs.put(ch.ident)
 		}
 	}
-	for j := range sums {
+	for j := range len(sums) {
 		if sums[j] != 0 && sums[j] != e.val[j] {
-			v.st.setContact(e, j, sums[j], row)
+			k.set(e, j, sums[j], row)
 		}
 	}
 
-	spelling := k.Name
-	if sk := v.storedContact(sc, k.Name); sk != nil {
-		spelling = sk.Name
+	spelling := ch.ident
+	if ch.stored {
+		spelling = ch.storedIdent
 		e.flags |= entryStored
-		old := contactValues(sk)
 		var changes []warning.Change
 		e.flags &^= entryUpdated
-		for j, f := range contactDetails() {
-			if vals[j] != "" && vals[j] != old[j] {
-				changes = append(changes, warning.Change{Field: v.cat.name[f], Old: old[j], New: vals[j]})
+		for j, f := range ck.details {
+			if vals[j] != "" && vals[j] != stored[j] {
+				changes = append(changes, warning.Change{Field: v.cat.name[f], Old: stored[j], New: vals[j]})
 			}
-			if e.val[j] != 0 && e.val[j] != v.hash.sum(old[j]) {
+			if e.val[j] != 0 && e.val[j] != v.hash.sum(stored[j]) {
 				e.flags |= entryUpdated
 			}
 		}
 		if len(changes) > 0 {
-			it.ws = append(it.ws, v.rowWarning(it, sheet.ContactName, warning.ContactExists, k.Name, nil, changes))
+			it.ws = append(it.ws, v.rowWarning(it, ck.ident, ck.exists, ch.ident, nil, changes))
 		}
 	}
-	if k.IsDefault {
-		if c.contactDefRow != 0 {
-			it.ws = append(it.ws, v.rowWarning(it, sheet.ContactIsDefault, warning.MultipleDefaultContacts, "",
-				firstRow(c.contactDefRow), nil))
+	if ch.isDefault {
+		if *defRow != 0 {
+			it.ws = append(it.ws, v.rowWarning(it, ck.flag, ck.multipleDefault, "", firstRow(*defRow), nil))
 		} else {
-			c.contactDefRow = int32(row)
+			*defRow = int32(row)
 		}
-		if ss != nil {
-			ss.contactDef.markedKey = key
-			v.st.strs.set(&ss.contactDef.marked, spelling)
+		if def != nil {
+			def.markedKey = key
+			v.st.strs.set(&def.marked, spelling)
 		}
 	}
 	return holes
