@@ -106,27 +106,11 @@ func (v *Validator) settle(c *customer, exists []late, missing []uint32) ([]late
 	if c.flags&custFed == 0 || ss == nil {
 		return exists, missing
 	}
-	changed := false
-	for i := c.addrs; i != 0; i = v.st.addrs.entries.at(i).prev {
-		switch e := v.st.addrs.entries.at(i); {
-		case e.flags&entryStored == 0:
-			v.sum.AddressesNew++
-			changed = true
-		case e.flags&entryUpdated != 0:
-			v.sum.AddressesUpdated++
-			changed = true
-		}
-	}
-	for i := c.contacts; i != 0; i = v.st.contacts.entries.at(i).prev {
-		switch e := v.st.contacts.entries.at(i); {
-		case e.flags&entryStored == 0:
-			v.sum.ContactsNew++
-			changed = true
-		case e.flags&entryUpdated != 0:
-			v.sum.ContactsUpdated++
-			changed = true
-		}
-	}
+	an, au := v.st.addrs.changed(c.addrs)
+	kn, ku := v.st.contacts.changed(c.contacts)
+	v.sum.AddressesNew, v.sum.AddressesUpdated = v.sum.AddressesNew+an, v.sum.AddressesUpdated+au
+	v.sum.ContactsNew, v.sum.ContactsUpdated = v.sum.ContactsNew+kn, v.sum.ContactsUpdated+ku
+	changed := an+au+kn+ku > 0
 	changes := ss.changes(&v.st.strs)
 	if !changed && len(changes) == 0 {
 		v.sum.CustomersUnchanged++

@@ -224,6 +224,22 @@ func (k *kind[V, R]) count(head uint32) int {
 	return n
 }
 
+// changed counts, among the entries linked from head of a stored customer,
+// the ones the file adds and the stored ones whose details it changes.
+func (k *kind[V, R]) changed(head uint32) (added, updated int) {
+	for i := head; i != 0; {
+		e := k.entries.at(i)
+		switch {
+		case e.flags&entryStored == 0:
+			added++
+		case e.flags&entryUpdated != 0:
+			updated++
+		}
+		i = e.prev
+	}
+	return added, updated
+}
+
 // index maps the keys of the entries linked from head to their indexes.
 func (k *kind[V, R]) index(head uint32, n int) map[uint64]uint32 {
 	idx := make(map[uint64]uint32, 2*n)
