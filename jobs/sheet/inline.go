@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // errNoInline makes openXLSX read the package as it is: something in it
@@ -446,6 +447,68 @@ type xmlScanner struct {
 	// max bounds a token (text or tag), as the guard does (MaxRecordBytes):
 	// the inliner may run before the guard has seen the package.
 	max int
+	// names holds the names of the open elements end to end, ends where
+	// each ends: an end tag must close the element last opened, as
+	// encoding/xml wants.
+	names []byte
+	ends  []int
+}
+
+// validXML reports whether b holds only characters XML allows (what
+// encoding/xml checks of text and attribute values): valid UTF-8, no
+// control character but tab, line feed and carriage return, no U+FFFE or
+// U+FFFF.
+func validXML(b []byte) bool {
+	for i := 0; i < len(b); {
+		c := b[i]
+		if c < utf8.RuneSelf {
+			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
+				return false
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 || r == 0xFFFE || r == 0xFFFF {
+			return false
+		}
+		i += n
+	}
+	return true
+}
+
+// track follows a start, end or empty tag in the element stack; false when
+// an end tag does not close the element last opened.
+func (s *xmlScanner) track(tag []byte) bool {
+	end := tag[1] == '/'
+	i := 1
+	if end {
+		i++
+	}
+	j := i
+	for j < len(tag) && !isSpace(tag[j]) && tag[j] != '/' && tag[j] != '>' {
+		j++
+	}
+	name := tag[i:j]
+	switch {
+	case end:
+		n := len(s.ends)
+		if n == 0 {
+			return false
+		}
+		from := 0
+		if n > 1 {
+			from = s.ends[n-2]
+		}
+		if !bytes.Equal(s.names[from:s.ends[n-1]], name) {
+			return false
+		}
+		s.names, s.ends = s.names[:from], s.ends[:n-1]
+	case tag[len(tag)-2] != '/':
+		s.names = append(s.names, name...)
+		s.ends = append(s.ends, len(s.names))
+	}
+	return true
 }
 
 // text returns the bytes up to the next '<' (not included), or io.EOF
@@ -456,11 +519,17 @@ func (s *xmlScanner) text() ([]byte, error) {
 		chunk, err := s.r.ReadSlice('<')
 		if err == nil {
 			s.buf = append(s.buf, chunk[:len(chunk)-1]...)
+			if !validXML(s.buf) {
+				return nil, errNoInline
+			}
 			return s.buf, s.r.UnreadByte()
 		}
 		s.buf = append(s.buf, chunk...)
 		if err != bufio.ErrBufferFull {
 			if err == io.EOF {
+				if !validXML(s.buf) {
+					return nil, errNoInline
+				}
 				return s.buf, io.EOF
 			}
 			return s.buf, errNoInline
@@ -495,7 +564,13 @@ func (s *xmlScanner) tag() ([]byte, error) {
 				return nil, err
 			}
 		}
+		if !validXML(s.buf) {
+			return nil, errNoInline
+		}
 		return s.buf, nil
+	}
+	if !wellNamed(s.buf) {
+		return nil, errNoInline
 	}
 	// A '>' inside a quoted attribute value does not end the tag.
 	for quote, i := byte(0), 0; ; {
@@ -510,6 +585,9 @@ func (s *xmlScanner) tag() ([]byte, error) {
 			}
 		}
 		if quote == 0 {
+			if !validXML(s.buf) || !s.track(s.buf) {
+				return nil, errNoInline
+			}
 			return s.buf, nil
 		}
 		i++
@@ -517,6 +595,41 @@ func (s *xmlScanner) tag() ([]byte, error) {
 			return nil, err
 		}
 	}
+}
+
+// wellNamed reports whether a start, end or empty tag (whole, or its start)
+// begins with a name that encoding/xml reads as this scanner does: ASCII
+// name characters, and for an end tag nothing but spaces after it. Other
+// tags stop the inlining, so that a malformed worksheet is read, or
+// reported, by excelize itself.
+func wellNamed(tag []byte) bool {
+	i := 1
+	end := i < len(tag) && tag[i] == '/'
+	if end {
+		i++
+	}
+	start := i
+	for ; i < len(tag); i++ {
+		c := tag[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == ':' || c == '.' || c == '-') {
+			break
+		}
+	}
+	if i == start || '0' <= tag[start] && tag[start] <= '9' || tag[start] == '-' || tag[start] == '.' {
+		return false
+	}
+	if i == len(tag) {
+		return true // the rest is still to be read
+	}
+	if end {
+		for ; i < len(tag)-1; i++ {
+			if !isSpace(tag[i]) {
+				return false
+			}
+		}
+		return tag[i] == '>'
+	}
+	return isSpace(tag[i]) || tag[i] == '>' || tag[i] == '/'
 }
 
 // readTo appends to s.buf the bytes up to and including the next '>'.
