@@ -2,7 +2,6 @@ package sheet
 
 import (
 	"bytes"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -45,30 +44,7 @@ func FuzzCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		lim := Limits{MaxRows: 50, MaxRecordBytes: 4096}
 		r, err := Open(bytes.NewReader(data), int64(len(data)), lim)
-		if err == nil {
-			defer r.Close()
-			if h := r.Header(); !h.Has(CustomerCode) || !h.Has(CustomerName) {
-				t.Fatalf("Open accepted a header without code or name: %+v", h.Columns)
-			}
-			last := 1
-			for {
-				var row Row
-				row, err = r.Next()
-				if err != nil {
-					break
-				}
-				if row.Num <= last || row.Blank() {
-					t.Fatalf("row %d after %d, blank %v: %q", row.Num, last, row.Blank(), row.Cells)
-				}
-				last = row.Num
-			}
-			if err == io.EOF {
-				return
-			}
-		}
-		if _, ok := warning.AsFileError(err); !ok {
-			t.Fatalf("error is not a FileError: %v", err)
-		}
+		checkOpened(t, r, err)
 	})
 }
 

@@ -13,6 +13,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/xuri/excelize/v2"
+
+	"intake/jobs/warning"
 )
 
 // customerHeader is the template header row in lang.
@@ -295,4 +297,34 @@ func buildCFB(names []string, data [][]byte) []byte {
 		out = append(out, s...)
 	}
 	return out
+}
+
+// checkOpened wants what Open returned on any input to be a reader of a
+// header with code and name and then non-blank rows in increasing order,
+// ending in io.EOF or a FileError, or else a FileError.
+func checkOpened(t *testing.T, r *Reader, err error) {
+	t.Helper()
+	if err == nil {
+		defer r.Close()
+		if h := r.Header(); !h.Has(CustomerCode) || !h.Has(CustomerName) {
+			t.Fatalf("Open accepted a header without code or name: %+v", h.Columns)
+		}
+		last := 1
+		for {
+			var row Row
+			if row, err = r.Next(); err != nil {
+				break
+			}
+			if row.Num <= last || row.Blank() {
+				t.Fatalf("row %d after %d, blank %v: %q", row.Num, last, row.Blank(), row.Cells)
+			}
+			last = row.Num
+		}
+		if err == io.EOF {
+			return
+		}
+	}
+	if _, ok := warning.AsFileError(err); !ok {
+		t.Fatalf("error is not a FileError: %v", err)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -29,6 +30,10 @@ var migrations embed.FS
 // DB is the pool and the queries run on it.
 type DB struct {
 	Pool *pgxpool.Pool
+
+	// previews counts the skip-list previews computed over the whole
+	// import and over some customers (tests tell ReplaceSkips's ways apart).
+	previews struct{ whole, part atomic.Int64 }
 }
 
 // Open connects to url. MaxConns defaults to pgx's (max(4, CPUs)) unless the

@@ -73,38 +73,23 @@ func (e *existing) Customers(ctx context.Context, keys []string) (map[string]*ru
 	b.Queue(storedContacts, ids)
 	br := e.db.Pool.SendBatch(ctx, b)
 	defer br.Close()
+	var (
+		id int64
+		a  rules.Address
+		k  rules.Contact
+	)
 	if rows, err = br.Query(); err != nil {
 		return nil, fmt.Errorf("look up addresses: %w", err)
 	}
-	for rows.Next() {
-		var (
-			id int64
-			a  rules.Address
-		)
-		if err := rows.Scan(&id, &a.Code, &a.Name, &a.Address, &a.City, &a.PostalCode, &a.State, &a.Country, &a.IsDefault); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("look up addresses: %w", err)
-		}
-		byID[id].Addresses = append(byID[id].Addresses, a)
-	}
-	if err := rows.Err(); err != nil {
+	if _, err := pgx.ForEachRow(rows, []any{&id, &a.Code, &a.Name, &a.Address, &a.City, &a.PostalCode, &a.State, &a.Country, &a.IsDefault},
+		func() error { byID[id].Addresses = append(byID[id].Addresses, a); return nil }); err != nil {
 		return nil, fmt.Errorf("look up addresses: %w", err)
 	}
 	if rows, err = br.Query(); err != nil {
 		return nil, fmt.Errorf("look up contacts: %w", err)
 	}
-	for rows.Next() {
-		var (
-			id int64
-			k  rules.Contact
-		)
-		if err := rows.Scan(&id, &k.Name, &k.Phone, &k.Email, &k.IsDefault); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("look up contacts: %w", err)
-		}
-		byID[id].Contacts = append(byID[id].Contacts, k)
-	}
-	if err := rows.Err(); err != nil {
+	if _, err := pgx.ForEachRow(rows, []any{&id, &k.Name, &k.Phone, &k.Email, &k.IsDefault},
+		func() error { byID[id].Contacts = append(byID[id].Contacts, k); return nil }); err != nil {
 		return nil, fmt.Errorf("look up contacts: %w", err)
 	}
 	return out, nil

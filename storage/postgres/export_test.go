@@ -6,11 +6,11 @@ import (
 	"intake/jobs"
 )
 
-// Previews is the number of whole-import previews computed so far.
-func Previews() int64 { return previews.Load() }
-
-// PartialPreviews is the number of per-customer previews computed so far.
-func PartialPreviews() int64 { return partialPreviews.Load() }
+// Previews are the numbers of skip-list previews db computed so far over
+// whole imports and over some of their customers.
+func (db *DB) Previews() (whole, part int64) {
+	return db.previews.whole.Load(), db.previews.part.Load()
+}
 
 // ExactPreview computes the preview of import id with its current skip list
 // the exact way, whatever the list, and changes nothing.

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
 
@@ -93,21 +92,25 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 	if imp.Summary != nil {
 		base = *imp.Summary
 	}
-	touched, err := collectStrings(ctx, tx, `WITH new AS (SELECT DISTINCT x AS row_num FROM unnest($2::int[]) AS x),
-		old AS (SELECT row_num FROM import_skips WHERE import_id = $1)
-		SELECT DISTINCT r.cust_key FROM import_rows r
-		JOIN (SELECT row_num FROM new UNION SELECT row_num FROM old) c ON r.import_id = $1 AND r.row_num = c.row_num
-		WHERE NOT r.red
-			AND EXISTS (SELECT 1 FROM new WHERE new.row_num = r.row_num) <> EXISTS (SELECT 1 FROM old WHERE old.row_num = r.row_num)`,
+	// The rows entering or leaving the list, as sets (a correlated EXISTS
+	// per row would compare every row with the whole list).
+	touched, err := collectStrings(ctx, tx, `WITH new AS (SELECT x AS row_num FROM unnest($2::int[]) AS x),
+		old AS (SELECT row_num FROM import_skips WHERE import_id = $1),
+		changed AS ((SELECT row_num FROM new EXCEPT SELECT row_num FROM old)
+			UNION (SELECT row_num FROM old EXCEPT SELECT row_num FROM new))
+		SELECT DISTINCT r.cust_key FROM changed c
+		JOIN import_rows r ON r.import_id = $1 AND r.row_num = c.row_num
+		WHERE NOT r.red`,
 		id, inRange)
 	if err != nil {
 		return nil, fmt.Errorf("skips: changed customers: %w", err)
 	}
 	customers := base.CustomersNew + base.CustomersUpdated + base.CustomersUnchanged
 	whole := imp.Summary == nil || 2*len(touched) > customers
-	var before jobs.Summary
+	var before, after jobs.Summary
 	if len(touched) > 0 && !whole {
-		if before, err = previewOf(ctx, tx, tenantID, id, touched); err != nil {
+		db.previews.part.Add(1)
+		if before, after, err = previewChange(ctx, tx, tenantID, id, touched, inRange, allErrors); err != nil {
 			return nil, err
 		}
 	}
@@ -127,14 +130,11 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 	sum := base
 	switch {
 	case whole:
+		db.previews.whole.Add(1)
 		if sum, err = preview(ctx, tx, id, tenantID, base); err != nil {
 			return nil, err
 		}
 	case len(touched) > 0:
-		after, err := previewOf(ctx, tx, tenantID, id, touched)
-		if err != nil {
-			return nil, err
-		}
 		sum.Summary = adjust(base.Summary, before.Summary, after.Summary)
 	}
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_skips WHERE import_id = $1`, id).Scan(&sum.RowsSkipped); err != nil {
@@ -161,42 +161,51 @@ func (db *DB) ReplaceSkips(ctx context.Context, tenantID int64, id string, rows 
 	return &jobs.Skips{Rows: skipped, Summary: &sum}, nil
 }
 
-// previewOf runs confirm's statements over the rows of the customers keys
-// of import id alone, with its current skip list, and changes nothing: the
-// rows and their skips are copied under a scratch import inside a savepoint
-// that is rolled back. Confirm treats each customer apart, so the counts
-// are those customers' share of a whole preview.
-func previewOf(ctx context.Context, tx pgx.Tx, tenantID int64, id string, keys []string) (jobs.Summary, error) {
-	partialPreviews.Add(1)
-	if _, err := tx.Exec(ctx, `SAVEPOINT preview_part`); err != nil {
-		return jobs.Summary{}, err
-	}
+// previewChange runs confirm's statements over the rows of the customers
+// keys of import id alone, first with its current skip list, then with the
+// new one (rows, plus every red row when allErrors), and changes nothing:
+// the rows are copied once under a scratch import, inside a savepoint that
+// is rolled back. Confirm treats each customer apart, so the counts are
+// those customers' share of a whole preview.
+func previewChange(ctx context.Context, tx pgx.Tx, tenantID int64, id string, keys []string, rows []int, allErrors bool) (before, after jobs.Summary, err error) {
 	part := jobs.NewID()
 	cols := strings.Join(importRowColumns[1:], ", ")
-	args := pgx.NamedArgs{"part": part, "import_id": id, "tenant_id": tenantID, "keys": keys}
-	for _, q := range []string{
+	args := pgx.NamedArgs{"part": part, "import_id": id, "tenant_id": tenantID, "keys": keys, "rows": rows, "all_errors": allErrors}
+	exec := func(qs ...string) error {
+		for _, q := range qs {
+			if _, err := tx.Exec(ctx, q, args); err != nil {
+				return fmt.Errorf("preview: %w", err)
+			}
+		}
+		return nil
+	}
+	if err := exec(`SAVEPOINT preview_part`,
 		`INSERT INTO imports (id, tenant_id, filename, object_key, size_bytes, status)
 		VALUES (@part, @tenant_id, 'preview', 'preview', 0, 'validated')`,
-		`INSERT INTO import_rows (import_id, ` + cols + `)
-		SELECT @part, ` + cols + ` FROM import_rows
+		`INSERT INTO import_rows (import_id, `+cols+`)
+		SELECT @part, `+cols+` FROM import_rows
 		WHERE import_id = @import_id AND cust_key IN (SELECT unnest(@keys::text[]))`,
 		`INSERT INTO import_skips (import_id, row_num)
 		SELECT @part, s.row_num FROM import_skips s
 		JOIN import_rows r ON r.import_id = @part AND r.row_num = s.row_num
 		WHERE s.import_id = @import_id`,
-	} {
-		if _, err := tx.Exec(ctx, q, args); err != nil {
-			return jobs.Summary{}, fmt.Errorf("preview: %w", err)
-		}
+		`SAVEPOINT preview_apply`); err != nil {
+		return before, after, err
 	}
-	sum, err := apply(ctx, tx, part, tenantID, jobs.Summary{})
-	if err != nil {
-		return sum, fmt.Errorf("preview: %w", err)
+	if before, err = apply(ctx, tx, part, tenantID, jobs.Summary{}); err != nil {
+		return before, after, fmt.Errorf("preview: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT preview_part`); err != nil {
-		return sum, err
+	if err := exec(`ROLLBACK TO SAVEPOINT preview_apply`,
+		`DELETE FROM import_skips WHERE import_id = @part`,
+		`INSERT INTO import_skips (import_id, row_num)
+		SELECT @part, r.row_num FROM import_rows r
+		WHERE r.import_id = @part AND (r.row_num IN (SELECT unnest(@rows::int[])) OR (@all_errors AND r.red))`); err != nil {
+		return before, after, err
 	}
-	return sum, nil
+	if after, err = apply(ctx, tx, part, tenantID, jobs.Summary{}); err != nil {
+		return before, after, fmt.Errorf("preview: %w", err)
+	}
+	return before, after, exec(`ROLLBACK TO SAVEPOINT preview_part`)
 }
 
 // adjust returns the preview base with the counts of some customers going
@@ -217,14 +226,9 @@ func adjust(base, before, after rules.Summary) rules.Summary {
 	return s
 }
 
-// previews and partialPreviews count the whole and the per-customer
-// previews computed (tests tell the ways of ReplaceSkips apart with them).
-var previews, partialPreviews atomic.Int64
-
 // preview runs confirm's statements for import id, with its current skip
 // list, in a savepoint that it rolls back, and returns what they counted.
 func preview(ctx context.Context, tx pgx.Tx, id string, tenantID int64, base jobs.Summary) (jobs.Summary, error) {
-	previews.Add(1)
 	if _, err := tx.Exec(ctx, `SAVEPOINT preview`); err != nil {
 		return base, err
 	}

@@ -24,7 +24,7 @@ import (
 func TestSkipPreviewIsExact(t *testing.T) {
 	ctx := context.Background()
 	db := open(t)
-	partialAtStart, wholeAtStart := postgres.PartialPreviews(), postgres.Previews()
+	wholeAtStart, partialAtStart := db.Previews()
 	scenarios := 40
 	if testing.Short() {
 		scenarios = 10
@@ -98,16 +98,16 @@ func TestSkipPreviewIsExact(t *testing.T) {
 		const none, part, whole = 0, 1, 2
 		check := func(rows []int, allErrors bool, computed int) {
 			t.Helper()
-			wholeBefore, partBefore := postgres.Previews(), postgres.PartialPreviews()
+			wholeBefore, partBefore := db.Previews()
 			got, err := db.ReplaceSkips(ctx, tn.ID, imp.ID, rows, allErrors)
 			if err != nil {
 				t.Fatalf("seed %d: skips %v: %v", seed, rows, err)
 			}
 			did := none
-			switch {
-			case postgres.Previews() > wholeBefore:
+			switch wholeNow, partNow := db.Previews(); {
+			case wholeNow > wholeBefore:
 				did = whole
-			case postgres.PartialPreviews() > partBefore:
+			case partNow > partBefore:
 				did = part
 			}
 			if computed >= 0 && did != computed {
@@ -140,9 +140,9 @@ func TestSkipPreviewIsExact(t *testing.T) {
 			check(rows, rng.IntN(2) == 0, -1)
 		}
 	}
-	if postgres.PartialPreviews() == partialAtStart || postgres.Previews() == wholeAtStart {
+	if wholeNow, partNow := db.Previews(); partNow == partialAtStart || wholeNow == wholeAtStart {
 		t.Errorf("%d per-customer and %d whole previews: both ways must have been checked",
-			postgres.PartialPreviews()-partialAtStart, postgres.Previews()-wholeAtStart)
+			partNow-partialAtStart, wholeNow-wholeAtStart)
 	}
 }
 
