@@ -201,6 +201,10 @@ func FuzzInlineSharedStrings(f *testing.F) {
 		`<si><t>zero</t></si><si><r><t>o</t></r><r><t>ne</t></r></si>`)
 	f.Add(`<row r="1"><c r="A1" t="s"><!-- > --><v>1</v></c><c r="B1" t="s"/><c r="C1" t="n"><v>2</v></c></row>`,
 		`<si><t xml:space="preserve"> a &amp; b </t></si><si/><si><t><![CDATA[<x>]]></t></si>`)
+	f.Add(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="D1" t="s"><v>2</v></c><c r="E1"/><c t="s"><v>3</v></c></row><row><c r="B2" t="s"><v>0</v></c><c r="A2" t="s"><v>1</v></c></row>`,
+		`<si><t>a_x0041_</t></si><si><t xml:space="preserve"> b </t></si><si><t>c&lt;d</t></si><si><t></t></si>`)
+	f.Add(`<row r="1"><c r="a1" t="s"><v>0</v></c><c r="B1" r="C1" t="s"><v>1</v></c><c r="D1"><f>1</f><v>2</v></c></row><row r="3"><c r="XFD3" t="s"><v>0</v></c></row>`,
+		`<si><t>x</t><rPh><t>y</t></rPh></si><si><t xml:space="default">z</t></si>`)
 	f.Fuzz(func(t *testing.T, rows, sis string) {
 		sheet := `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + rows + `</sheetData></worksheet>`
 		sst := `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` + sis + `</sst>`
