@@ -4,11 +4,13 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -177,7 +179,7 @@ func readSharedStrings(part *zip.File, maxTok int) (*sstTable, error) {
 	}
 	defer rc.Close()
 	t := &sstTable{blob: make([]byte, 0, part.UncompressedSize64/2)}
-	s := &xmlScanner{r: bufio.NewReaderSize(rc, 1<<20), max: maxTok}
+	s := newXMLScanner(rc, maxTok)
 	inSI := false
 	for {
 		text, err := s.text()
@@ -217,7 +219,7 @@ func readSharedStrings(part *zip.File, maxTok int) (*sstTable, error) {
 // text when it is plain (see plainText), else whose <is> holds its content,
 // and dropping the cells' references that excelize does not need.
 func inlineSheet(r io.Reader, w io.Writer, sst *sstTable, maxTok int) error {
-	s := &xmlScanner{r: bufio.NewReaderSize(r, 1<<20), max: maxTok}
+	s := newXMLScanner(r, maxTok)
 	bw := bufio.NewWriterSize(w, 1<<20)
 	var start, cell []byte
 	isPrefix, isOpen, isClose := "", "<is>", "</is>"
@@ -254,12 +256,18 @@ func inlineSheet(r io.Reader, w io.Writer, sst *sstTable, maxTok int) error {
 		}
 		start = append(start[:0], tag...)
 		var v valuePos
-		if cell, v, err = s.cellContent(cell[:0]); err != nil {
-			return err
-		}
-		idx, ok, err := v.index(cell, len(sst.ends))
-		if err != nil {
-			return err
+		idx, n := s.sharedIndex(len(sst.ends))
+		if n > 0 {
+			cell = append(cell[:0], s.win[s.pos-n:s.pos]...)
+			v = valuePos{start: 0, end: n - len("</c>"), found: true}
+			ok = true
+		} else {
+			if cell, v, err = s.cellContent(cell[:0]); err != nil {
+				return err
+			}
+			if idx, ok, err = v.index(cell, len(sst.ends)); err != nil {
+				return err
+			}
 		}
 		if !ok {
 			bw.Write(start)
@@ -337,6 +345,43 @@ func (s *xmlScanner) cellContent(dst []byte) ([]byte, valuePos, error) {
 		}
 	}
 	return dst, v, nil
+}
+
+// sharedIndex reads, when the scanner is at it, the content and end tag of
+// a shared-string cell in its usual shape, <v>index</v></c> (no prefix, the
+// index below n, without sign, space or leading zero). It returns the index
+// and the bytes read, 0 when the content is not in that shape (nothing is
+// read then).
+func (s *xmlScanner) sharedIndex(n int) (idx, read int) {
+	const open, end = "<v>", "</v></c>"
+	if len(s.win)-s.pos < len(open)+10+len(end) {
+		s.more()
+	}
+	b := s.win[s.pos:]
+	if !bytes.HasPrefix(b, []byte(open)) {
+		return 0, 0
+	}
+	i := len(open)
+	for ; i < len(b) && i < len(open)+10 && '0' <= b[i] && b[i] <= '9'; i++ {
+		idx = idx*10 + int(b[i]-'0')
+	}
+	digits := i - len(open)
+	if digits == 0 || digits > 1 && b[len(open)] == '0' || idx >= n || !bytes.HasPrefix(b[i:], []byte(end)) {
+		return 0, 0
+	}
+	// The cell is the element last opened: close it.
+	k := len(s.ends)
+	from := 0
+	if k > 1 {
+		from = s.ends[k-2]
+	}
+	if k == 0 || string(s.names[from:s.ends[k-1]]) != "c" {
+		return 0, 0
+	}
+	s.names, s.ends = s.names[:from], s.ends[:k-1]
+	read = i + len(end)
+	s.pos += read
+	return idx, read
 }
 
 // index returns the shared-string index the value holds, as excelize reads
@@ -450,6 +495,10 @@ func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\
 // sharedStringType returns where the value of a <c> start tag's t
 // attribute is, when it is "s".
 func sharedStringType(tag []byte) (start, end int, ok bool) {
+	// The usual shape: t="s" last, and no other attribute ending in t.
+	if bytes.HasSuffix(tag, []byte(` t="s">`)) && bytes.Count(tag, []byte("t=")) == 1 {
+		return len(tag) - len(`s">`), len(tag) - len(`">`), true
+	}
 	// Most cells are t="s" or have no type: skip the attribute walk when no
 	// attribute can have the value s.
 	if !bytes.Contains(tag, []byte(`"s"`)) && !bytes.Contains(tag, []byte(`'s'`)) {
@@ -467,9 +516,16 @@ func sharedStringType(tag []byte) (start, end int, ok bool) {
 // knows comments, CDATA sections and processing instructions, so that a '<'
 // or '>' inside them is not taken for a tag; a DTD stops the inlining
 // (errNoInline), since excelize reads entities it could declare.
+//
+// It reads its input into a window of at least 1 MiB and hands out slices
+// of it: what text and tag return is valid until the next call.
 type xmlScanner struct {
-	r   *bufio.Reader
-	buf []byte
+	r   io.Reader
+	win []byte // input read; what is not scanned yet is win[pos:]
+	pos int
+	// end is set once r is exhausted (or failed: err).
+	end bool
+	err error
 	// max bounds a token (text or tag), as the guard does (MaxRecordBytes):
 	// the inliner may run before the guard has seen the package.
 	max int
@@ -480,12 +536,55 @@ type xmlScanner struct {
 	ends  []int
 }
 
+func newXMLScanner(r io.Reader, max int) *xmlScanner {
+	return &xmlScanner{r: r, win: make([]byte, 0, 1<<20), max: max}
+}
+
+// more moves the bytes not scanned yet to the front of the window and reads
+// more after them, growing the window when they fill it; false when there
+// is nothing more to read.
+func (s *xmlScanner) more() bool {
+	if s.end {
+		return false
+	}
+	n := copy(s.win[:cap(s.win)], s.win[s.pos:])
+	s.win, s.pos = s.win[:n], 0
+	if n == cap(s.win) {
+		s.win = slices.Grow(s.win, n)
+	}
+	for {
+		m, err := s.r.Read(s.win[n:cap(s.win)])
+		s.win = s.win[:n+m]
+		if err != nil {
+			s.end = true
+			if err != io.EOF {
+				s.err = err
+			}
+			return m > 0
+		}
+		if m > 0 {
+			return true
+		}
+	}
+}
+
 // validXML reports whether b holds only characters XML allows (what
 // encoding/xml checks of text and attribute values): valid UTF-8, no
 // control character but tab, line feed and carriage return, no U+FFFE or
 // U+FFFF.
 func validXML(b []byte) bool {
-	for i := 0; i < len(b); {
+	i := 0
+	// Eight bytes at a time while they are all printable ASCII: no byte
+	// with its high bit set, none below 0x20 (the subtraction borrows from
+	// the high bit of such a byte; it can flag a byte after it, never miss
+	// one, and any flag goes to the exact check below).
+	for ; i+8 <= len(b); i += 8 {
+		w := binary.LittleEndian.Uint64(b[i:])
+		if (w|(w-0x2020202020202020))&0x8080808080808080 != 0 {
+			break
+		}
+	}
+	for i < len(b) {
 		c := b[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 && c != '\t' && c != '\n' && c != '\r' {
@@ -538,89 +637,99 @@ func (s *xmlScanner) track(tag []byte) bool {
 }
 
 // text returns the bytes up to the next '<' (not included), or io.EOF
-// after the last.
+// with the bytes after the last.
 func (s *xmlScanner) text() ([]byte, error) {
-	s.buf = s.buf[:0]
+	seen := 0 // bytes after pos known to hold no '<'
 	for {
-		chunk, err := s.r.ReadSlice('<')
-		if err == nil {
-			s.buf = append(s.buf, chunk[:len(chunk)-1]...)
-			if !validXML(s.buf) {
+		if i := bytes.IndexByte(s.win[s.pos+seen:], '<'); i >= 0 {
+			t := s.win[s.pos : s.pos+seen+i]
+			s.pos += seen + i
+			if !validXML(t) {
 				return nil, errNoInline
 			}
-			return s.buf, s.r.UnreadByte()
+			return t, nil
 		}
-		s.buf = append(s.buf, chunk...)
-		if err != bufio.ErrBufferFull {
-			if err == io.EOF {
-				if !validXML(s.buf) {
-					return nil, errNoInline
-				}
-				return s.buf, io.EOF
+		if seen = len(s.win) - s.pos; seen > s.max {
+			return nil, errNoInline
+		}
+		if !s.more() {
+			if s.err != nil {
+				return nil, errNoInline
 			}
-			return s.buf, errNoInline
+			t := s.win[s.pos:]
+			s.pos = len(s.win)
+			if !validXML(t) {
+				return nil, errNoInline
+			}
+			return t, io.EOF
 		}
-		if len(s.buf) > s.max {
+	}
+}
+
+// tag returns the tag (or comment, CDATA section, processing instruction)
+// at the scanner, whole; text has just stopped at its '<'.
+func (s *xmlScanner) tag() ([]byte, error) {
+	for {
+		n, err := tagLen(s.win[s.pos:])
+		if err != nil {
+			return nil, err
+		}
+		if n > 0 {
+			t := s.win[s.pos : s.pos+n]
+			s.pos += n
+			if !validXML(t) || t[1] != '!' && t[1] != '?' && (!wellNamed(t) || !s.track(t)) {
+				return nil, errNoInline
+			}
+			return t, nil
+		}
+		if len(s.win)-s.pos > s.max || !s.more() {
 			return nil, errNoInline
 		}
 	}
 }
 
-// tag reads the tag (or comment, CDATA section, processing instruction) at
-// the reader, whole.
-func (s *xmlScanner) tag() ([]byte, error) {
-	s.buf = s.buf[:0]
-	if err := s.readTo(); err != nil {
-		return nil, err
+// Where comments, CDATA sections and processing instructions end.
+var markupEnds = []struct{ start, end string }{
+	{"<!--", "-->"},
+	{"<![CDATA[", "]]>"},
+	{"<?", "?>"},
+}
+
+// tagLen returns the length of the tag b starts with, 0 when b ends before
+// it does.
+func tagLen(b []byte) (int, error) {
+	if len(b) < 2 {
+		return 0, nil
 	}
-	if len(s.buf) > 1 && (s.buf[1] == '!' || s.buf[1] == '?') {
-		var end string
-		switch {
-		case bytes.HasPrefix(s.buf, []byte("<!--")):
-			end = "-->"
-		case bytes.HasPrefix(s.buf, []byte("<![CDATA[")):
-			end = "]]>"
-		case s.buf[1] == '?':
-			end = "?>"
-		default:
-			return nil, errNoInline
-		}
-		for len(s.buf) < 2+len(end) || !bytes.HasSuffix(s.buf, []byte(end)) {
-			if err := s.readTo(); err != nil {
-				return nil, err
+	if b[1] == '!' || b[1] == '?' {
+		for _, m := range markupEnds {
+			if len(b) < len(m.start) && strings.HasPrefix(m.start, string(b)) {
+				return 0, nil // not known yet
+			}
+			if bytes.HasPrefix(b, []byte(m.start)) {
+				i := bytes.Index(b[len(m.start):], []byte(m.end))
+				if i < 0 {
+					return 0, nil
+				}
+				return len(m.start) + i + len(m.end), nil
 			}
 		}
-		if !validXML(s.buf) {
-			return nil, errNoInline
-		}
-		return s.buf, nil
-	}
-	if !wellNamed(s.buf) {
-		return nil, errNoInline
+		return 0, errNoInline // a DTD, or not XML
 	}
 	// A '>' inside a quoted attribute value does not end the tag.
-	for quote, i := byte(0), 0; ; {
-		for ; i < len(s.buf)-1; i++ {
-			switch c := s.buf[i]; {
-			case quote != 0:
-				if c == quote {
-					quote = 0
-				}
-			case c == '"' || c == '\'':
-				quote = c
+	for i, quote := 1, byte(0); i < len(b); i++ {
+		switch c := b[i]; {
+		case quote != 0:
+			if c == quote {
+				quote = 0
 			}
-		}
-		if quote == 0 {
-			if !validXML(s.buf) || !s.track(s.buf) {
-				return nil, errNoInline
-			}
-			return s.buf, nil
-		}
-		i++
-		if err := s.readTo(); err != nil {
-			return nil, err
+		case c == '"' || c == '\'':
+			quote = c
+		case c == '>':
+			return i + 1, nil
 		}
 	}
+	return 0, nil
 }
 
 // wellNamed reports whether a start, end or empty tag (whole, or its start)
@@ -656,22 +765,6 @@ func wellNamed(tag []byte) bool {
 		return tag[i] == '>'
 	}
 	return isSpace(tag[i]) || tag[i] == '>' || tag[i] == '/'
-}
-
-// readTo appends to s.buf the bytes up to and including the next '>'.
-func (s *xmlScanner) readTo() error {
-	for {
-		chunk, err := s.r.ReadSlice('>')
-		s.buf = append(s.buf, chunk...)
-		switch {
-		case len(s.buf) > s.max:
-			return errNoInline
-		case err == nil:
-			return nil
-		case err != bufio.ErrBufferFull:
-			return errNoInline
-		}
-	}
 }
 
 // plainText returns the text of a shared string that is one unprefixed <t>

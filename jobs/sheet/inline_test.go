@@ -205,6 +205,8 @@ func FuzzInlineSharedStrings(f *testing.F) {
 		`<si><t>a_x0041_</t></si><si><t xml:space="preserve"> b </t></si><si><t>c&lt;d</t></si><si><t></t></si>`)
 	f.Add(`<row r="1"><c r="a1" t="s"><v>0</v></c><c r="B1" r="C1" t="s"><v>1</v></c><c r="D1"><f>1</f><v>2</v></c></row><row r="3"><c r="XFD3" t="s"><v>0</v></c></row>`,
 		`<si><t>x</t><rPh><t>y</t></rPh></si><si><t xml:space="default">z</t></si>`)
+	f.Add(`<row r="1"><!--><c r="A1" t="s"><v>0</v></c>--><c r="B1" t="s"><v>01</v></c><c r="C1" t="s"><v>1</v></c ></row><row r="2"><x:c r="A2" t="s" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><v>1</v></x:c><c r="B2" t="s"><v>2</v></c></row>`,
+		`<si><t>a</t></si><si><t>b</t></si>`)
 	f.Fuzz(func(t *testing.T, rows, sis string) {
 		sheet := `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + rows + `</sheetData></worksheet>`
 		sst := `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">` + sis + `</sst>`
