@@ -814,6 +814,8 @@ func (c *cellRefs) row(kind, depth int) {
 		c.rowDepth, c.col = depth, 0
 	case kind == endTag && c.rowDepth == depth+1:
 		c.rowDepth = 0
+	case kind == emptyTag && c.rowDepth == 0:
+		// A row without cells (Excel writes them for a row's own format).
 	default:
 		c.off = true
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -108,6 +109,59 @@ func TestInlineSharedStringsReadsAlike(t *testing.T) {
 	}
 }
 
+// A sheet the way Excel writes it is rewritten in the shape excelize parses
+// fastest: plain strings in <v>, rich text and escapes in <is>, references
+// only where a cell does not follow the one before it; an empty row leaves
+// that in place for the rows after it.
+func TestInlineSharedStringsCheapShape(t *testing.T) {
+	sheet := `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` +
+		`<row r="1" spans="1:4"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c><c r="D1" t="s"><v>2</v></c></row>` +
+		`<row r="2" s="1" customFormat="1"/>` +
+		`<row r="3" spans="1:4"><c r="A3" t="s"><v>3</v></c><c r="B3"><v>42</v></c><c r="C3" s="1"/></row>` +
+		`</sheetData></worksheet>`
+	sst := `<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>plain &amp; simple</t></si>` +
+		`<si><r><t>ri</t></r><r><t>ch</t></r></si><si><t xml:space="preserve"> padded </t></si><si><t>A_x0042_</t></si></sst>`
+	orig, copy, err := inlined(t, handWritten(t, sheet, sst))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `<row r="1" spans="1:4"><c t="inlineStr"><v>plain &amp; simple</v></c><c t="inlineStr"><is><r><t>ri</t></r><r><t>ch</t></r></is></c><c r="D1" t="inlineStr"><v> padded </v></c></row>` +
+		`<row r="2" s="1" customFormat="1"/>` +
+		`<row r="3" spans="1:4"><c t="inlineStr"><is><t>A_x0042_</t></is></c><c><v>42</v></c><c s="1"/></row>`
+	if got := sheetXML(t, copy); !strings.Contains(got, want) {
+		t.Fatalf("inlined sheet:\n%s\nwant it to hold\n%s", got, want)
+	}
+	if got, want := excelizeRows(t, copy), excelizeRows(t, orig); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("inlined copy reads %q, want %q", got, want)
+	}
+}
+
+// sheetXML returns the first worksheet of the package at path.
+func sheetXML(t *testing.T, path string) string {
+	t.Helper()
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	for _, f := range zr.File {
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rc.Close()
+			b, err := io.ReadAll(rc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(b)
+		}
+	}
+	t.Fatal("no worksheet in the copy")
+	return ""
+}
+
 // handWritten builds a package around a worksheet and shared strings given
 // as XML, the way other producers than Excel write them.
 func handWritten(t *testing.T, sheet, sst string) []byte {
@@ -206,6 +260,8 @@ func FuzzInlineSharedStrings(f *testing.F) {
 	f.Add(`<row r="1"><c r="a1" t="s"><v>0</v></c><c r="B1" r="C1" t="s"><v>1</v></c><c r="D1"><f>1</f><v>2</v></c></row><row r="3"><c r="XFD3" t="s"><v>0</v></c></row>`,
 		`<si><t>x</t><rPh><t>y</t></rPh></si><si><t xml:space="default">z</t></si>`)
 	f.Add(`<row r="1"><!--><c r="A1" t="s"><v>0</v></c>--><c r="B1" t="s"><v>01</v></c><c r="C1" t="s"><v>1</v></c ></row><row r="2"><x:c r="A2" t="s" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><v>1</v></x:c><c r="B2" t="s"><v>2</v></c></row>`,
+		`<si><t>a</t></si><si><t>b</t></si>`)
+	f.Add(`<row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row><row r="2" s="1" customFormat="1"/><row r="3"><c r="B3" t="s"><v>1</v></c><c r="C3" t="s"><v>0</v></c></row>`,
 		`<si><t>a</t></si><si><t>b</t></si>`)
 	f.Fuzz(func(t *testing.T, rows, sis string) {
 		sheet := `<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>` + rows + `</sheetData></worksheet>`
