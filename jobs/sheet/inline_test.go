@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -312,4 +313,36 @@ func tryExcelizeRows(t *testing.T, path string) (out [][]string, err error) {
 		out = append(out, cells)
 	}
 	return out, rows.Close()
+}
+
+// validXML's eight-bytes-at-a-time check agrees with a rune-by-rune one for
+// any byte, and any character of a few widths, at any place in a word.
+func TestValidXMLWords(t *testing.T) {
+	ref := func(b []byte) bool {
+		if !utf8.Valid(b) {
+			return false
+		}
+		for _, r := range string(b) {
+			if r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0xFFFE || r == 0xFFFF {
+				return false
+			}
+		}
+		return true
+	}
+	check := func(b []byte) {
+		if got, want := validXML(b), ref(b); got != want {
+			t.Fatalf("validXML(%q) = %v, want %v", b, got, want)
+		}
+	}
+	for pos := range 24 {
+		for v := range 256 {
+			b := bytes.Repeat([]byte("a"), 24)
+			b[pos] = byte(v)
+			check(b)
+		}
+		for _, s := range []string{"é", "€", "\uFFFE", "\uFFFF", "\uFFFD", "𝄞", "\xed\xa0\x80", "\xc3"} {
+			b := bytes.Repeat([]byte(" "), 24)
+			check(append(append(b[:pos:pos], s...), b[pos:]...))
+		}
+	}
 }
