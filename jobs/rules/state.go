@@ -184,11 +184,6 @@ type (
 	valueRows interface{ [6]int32 | [2]int32 }
 )
 
-type (
-	addrEntry    = entry[[6]uint64, [6]int32]
-	contactEntry = entry[[2]uint64, [2]int32]
-)
-
 // kind holds the entries of one kind (addresses or contacts) of every
 // customer: each customer's linked from the newest, by index.
 type kind[V values, R valueRows] struct {

@@ -369,16 +369,10 @@ func (s *xmlScanner) sharedIndex(n int) (idx, read int) {
 	if digits == 0 || digits > 1 && b[len(open)] == '0' || idx >= n || !bytes.HasPrefix(b[i:], []byte(end)) {
 		return 0, 0
 	}
-	// The cell is the element last opened: close it.
-	k := len(s.ends)
-	from := 0
-	if k > 1 {
-		from = s.ends[k-2]
-	}
-	if k == 0 || string(s.names[from:s.ends[k-1]]) != "c" {
+	// The cell is the element last opened.
+	if !s.close([]byte("c")) {
 		return 0, 0
 	}
-	s.names, s.ends = s.names[:from], s.ends[:k-1]
 	read = i + len(end)
 	s.pos += read
 	return idx, read
@@ -617,22 +611,28 @@ func (s *xmlScanner) track(tag []byte) bool {
 	name := tag[i:j]
 	switch {
 	case end:
-		n := len(s.ends)
-		if n == 0 {
-			return false
-		}
-		from := 0
-		if n > 1 {
-			from = s.ends[n-2]
-		}
-		if !bytes.Equal(s.names[from:s.ends[n-1]], name) {
-			return false
-		}
-		s.names, s.ends = s.names[:from], s.ends[:n-1]
+		return s.close(name)
 	case tag[len(tag)-2] != '/':
 		s.names = append(s.names, name...)
 		s.ends = append(s.ends, len(s.names))
 	}
+	return true
+}
+
+// close pops the element last opened, if it is named name.
+func (s *xmlScanner) close(name []byte) bool {
+	n := len(s.ends)
+	if n == 0 {
+		return false
+	}
+	from := 0
+	if n > 1 {
+		from = s.ends[n-2]
+	}
+	if !bytes.Equal(s.names[from:s.ends[n-1]], name) {
+		return false
+	}
+	s.names, s.ends = s.names[:from], s.ends[:n-1]
 	return true
 }
 
